@@ -1,0 +1,33 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Installs the Debian packages a target needs, when they are missing.
+# usage: scripts/deps.sh run|test|fuzz|bench
+# As root it runs apt-get itself; otherwise it prints the sudo line and fails.
+set -eu
+run_pkgs="build-essential cmake pkg-config"
+test_pkgs="$run_pkgs libcmocka-dev sip-tester python3 iproute2"
+fuzz_pkgs="$run_pkgs clang libclang-rt-14-dev"
+bench_pkgs="$test_pkgs libosip2-dev kamailio kamailio-sqlite-modules kamailio-extra-modules sqlite3"
+case "${1:-run}" in
+  run) pkgs=$run_pkgs ;;
+  test) pkgs=$test_pkgs ;;
+  fuzz) pkgs=$fuzz_pkgs ;;
+  bench) pkgs=$bench_pkgs ;;
+  *) echo "usage: $0 run|test|fuzz|bench" >&2; exit 2 ;;
+esac
+missing=""
+for p in $pkgs; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ]; then
+  echo "installing:$missing"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # shellcheck disable=SC2086
+  apt-get install -y -qq --no-install-recommends $missing
+else
+  echo "missing Debian packages; run:" >&2
+  echo "  sudo apt-get install -y$missing" >&2
+  exit 1
+fi

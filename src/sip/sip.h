@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/**
+ * @file sip.h  SIP messages: an in-place parser (RFC 3261 §7, §25), typed
+ *              header access, URIs (sip_uri.h), SDP (sdp.h), digest
+ *              headers and a message builder.
+ *
+ * A parsed message is made only of views (struct pl) into the buffer it was
+ * parsed from; the parser never copies, never allocates and never writes
+ * into that buffer. The buffer must outlive the struct sip_msg.
+ */
+#ifndef TL_SIP_H
+#define TL_SIP_H
+
+#include "core.h"
+#include "sip_uri.h"
+#include "sdp.h"
+
+/* ------------------------------------------------------------------ */
+/* Limits against abuse                                                  */
+/* ------------------------------------------------------------------ */
+
+enum {
+	SIP_HDR_CAP = 256,          /* compile-time cap of headers per message */
+	SIP_MSG_SIZE_DEFAULT = 65535,
+	SIP_HDRS_DEFAULT = 128,
+	SIP_HDR_LEN_DEFAULT = 8192, /* one header line incl. folding */
+	SIP_NEST_DEFAULT = 16,      /* <>, quotes and comment nesting depth */
+};
+
+struct sip_limits {
+	size_t max_msg_size;    /* whole message incl. body */
+	unsigned max_headers;   /* <= SIP_HDR_CAP */
+	size_t max_hdr_len;     /* one header's name + value */
+	unsigned max_nesting;   /* nesting depth inside a header value */
+};
+
+/** Safe defaults (the values of the enum above). */
+extern const struct sip_limits sip_limits_default;
+
+/* ------------------------------------------------------------------ */
+/* Methods and header ids                                                */
+/* ------------------------------------------------------------------ */
+
+enum sip_method {
+	SIP_METHOD_OTHER = 0,
+	SIP_INVITE, SIP_ACK, SIP_BYE, SIP_CANCEL, SIP_OPTIONS, SIP_REGISTER,
+	SIP_PRACK, SIP_SUBSCRIBE, SIP_NOTIFY, SIP_PUBLISH, SIP_INFO,
+	SIP_REFER, SIP_MESSAGE, SIP_UPDATE,
+};
+
+/** The method for a token (case-sensitive, RFC 3261 §7.1). */
+enum sip_method sip_method_id(const struct pl *name);
+const char *sip_method_name(enum sip_method m);
+
+enum sip_hdrid {
+	SIP_HDR_OTHER = 0,
+	SIP_HDR_VIA,
+	SIP_HDR_FROM,
+	SIP_HDR_TO,
+	SIP_HDR_CALL_ID,
+	SIP_HDR_CSEQ,
+	SIP_HDR_MAX_FORWARDS,
+	SIP_HDR_CONTACT,
+	SIP_HDR_ROUTE,
+	SIP_HDR_RECORD_ROUTE,
+	SIP_HDR_EXPIRES,
+	SIP_HDR_CONTENT_TYPE,
+	SIP_HDR_CONTENT_LENGTH,
+	SIP_HDR_CONTENT_ENCODING,
+	SIP_HDR_AUTHORIZATION,
+	SIP_HDR_PROXY_AUTHORIZATION,
+	SIP_HDR_WWW_AUTHENTICATE,
+	SIP_HDR_PROXY_AUTHENTICATE,
+	SIP_HDR_SUPPORTED,
+	SIP_HDR_REQUIRE,
+	SIP_HDR_PROXY_REQUIRE,
+	SIP_HDR_UNSUPPORTED,
+	SIP_HDR_ALLOW,
+	SIP_HDR_ACCEPT,
+	SIP_HDR_SESSION_EXPIRES,
+	SIP_HDR_MIN_SE,
+	SIP_HDR_P_ASSERTED_IDENTITY,
+	SIP_HDR_P_PREFERRED_IDENTITY,
+	SIP_HDR_PRIVACY,
+	SIP_HDR_DIVERSION,
+	SIP_HDR_IDENTITY,
+	SIP_HDR_USER_AGENT,
+	SIP_HDR_SERVER,
+	SIP_HDR_REASON,
+	SIP_HDR_RETRY_AFTER,
+	SIP_HDR_EVENT,
+	SIP_HDR_SUBJECT,
+	SIP_HDR_REFER_TO,
+	SIP_HDR_REFERRED_BY,
+	SIP_HDR_RSEQ,
+	SIP_HDR_RACK,
+	SIP_HDR_DATE,
+	SIP_HDR__COUNT
+};
+
+/** Header id for a name, full or compact form, case-insensitive. */
+enum sip_hdrid sip_hdr_id(const struct pl *name);
+/** Canonical full name of a header id ("Call-ID"), NULL for OTHER. */
+const char *sip_hdr_name(enum sip_hdrid id);
+
+/* ------------------------------------------------------------------ */
+/* The parsed message                                                    */
+/* ------------------------------------------------------------------ */
+
+enum { SIP_HDR_NONE = 0xffff };
+
+struct sip_hdr {
+	struct pl name;       /* as on the wire (may be compact: "v") */
+	struct pl val;        /* value, LWS trimmed; folding stays inside */
+	struct pl line;       /* whole header: name .. end of value, no CRLF */
+	enum sip_hdrid id;
+	uint16_t next;        /* index of next header with the same id, or SIP_HDR_NONE */
+};
+
+struct sip_via {
+	struct pl sent_proto; /* "SIP/2.0/UDP" */
+	struct pl transport;  /* "UDP", "TCP", "TLS", "SCTP", "WS", ... */
+	struct pl host;       /* without brackets for IPv6 */
+	uint16_t port;        /* 0 when absent */
+	bool host_v6;
+	struct pl params;     /* ";branch=...;rport" incl. leading ';' */
+	struct pl branch;     /* absent when p == NULL */
+	struct pl received;
+	struct pl rport;      /* present & empty for a bare ";rport" */
+	struct pl maddr;
+	struct pl ttl;
+	struct pl val;        /* this via-parm as a whole */
+};
+
+/** name-addr / addr-spec with parameters (From, To, Contact, Route, ...). */
+struct sip_addr {
+	struct pl dname;      /* display name, quotes kept off; absent if none */
+	struct pl auri;       /* the URI text (without <>) */
+	struct sip_uri uri;   /* auri decoded */
+	struct pl params;     /* header params after the URI incl. leading ';' */
+	struct pl tag;        /* ";tag=" value, absent if none */
+	struct pl val;        /* the whole element */
+};
+
+struct sip_cseq {
+	uint32_t num;
+	struct pl method;
+	enum sip_method meth;
+};
+
+struct sip_msg {
+	const char *buf;      /* borrowed: the message's first byte */
+	size_t len;           /* message length incl. body (<= buffer length) */
+
+	bool req;             /* request (true) or response */
+	struct pl method;     /* request: method token */
+	enum sip_method meth; /* request: method id */
+	struct pl ruri;       /* request: Request-URI text */
+	struct pl ver;        /* "SIP/2.0" */
+	uint16_t scode;       /* response: status code */
+	struct pl reason;     /* response: reason phrase (may be empty) */
+
+	/* Keys parsed eagerly: transaction and dialog matching needs them. */
+	struct sip_via via;   /* topmost Via value */
+	struct sip_addr from;
+	struct sip_addr to;
+	struct pl callid;
+	struct sip_cseq cseq;
+	int32_t maxfwd;       /* -1 when absent */
+	int64_t clen;         /* Content-Length, -1 when absent */
+	struct pl ctype;      /* Content-Type value (absent if none) */
+	struct pl body;       /* message body (empty when none) */
+
+	unsigned hdrc;                          /* headers used in hdrv */
+	uint16_t first[SIP_HDR__COUNT];         /* first header index per id */
+	uint16_t last[SIP_HDR__COUNT];          /* last header index per id */
+	struct sip_hdr hdrv[SIP_HDR_CAP];       /* headers in wire order */
+};
+
+/** Why a message could not be parsed: a 4xx for a request. */
+struct sip_perr {
+	uint16_t status;      /* 400, 413 (too large), 416 (URI scheme), 505 (version) ... */
+	const char *reason;   /* static string naming the fault: "Bad CSeq" */
+	bool req;             /* the start line said "request" */
+	struct sip_msg *msg;  /* borrowed; whatever keys were parsed (for the reply) */
+};
+
+/**
+ * Parse one SIP message in place from buf[0..len). For datagrams len is
+ * the datagram size; for streams pass the length found by sip_frame().
+ * Content-Length larger than what is left is an error; for datagrams a
+ * missing Content-Length means "to the end".
+ *
+ * Returns 0, or -EBADMSG (err filled: for a request, answer err->status
+ * with err->reason, using whatever keys msg holds), -EMSGSIZE (limits).
+ * msg is usable for building a 4xx only if msg->callid, msg->via, cseq,
+ * from and to were parsed (sip_msg_can_reply()).
+ */
+int sip_msg_parse(struct sip_msg *msg, const char *buf, size_t len,
+		  const struct sip_limits *lim, struct sip_perr *err);
+
+/** Enough of a request was parsed to build a response to it. */
+bool sip_msg_can_reply(const struct sip_msg *msg);
+
+/**
+ * Stream framing (TCP/TLS): find the end of the first message in
+ * buf[0..len) by its headers' end and Content-Length.
+ * Returns 0 and *msglen when complete, -EAGAIN when more bytes are needed,
+ * -EBADMSG when the bytes cannot be a SIP message (no or bad
+ * Content-Length, header section over lim->max_msg_size).
+ * Leading CRLFs (keep-alives) are not skipped here: the caller does that.
+ */
+int sip_frame(const char *buf, size_t len, const struct sip_limits *lim, size_t *msglen);
+
+/** First header with this id, or NULL. */
+const struct sip_hdr *sip_msg_hdr(const struct sip_msg *msg, enum sip_hdrid id);
+/** Next header with the same id, or NULL. */
+const struct sip_hdr *sip_msg_hdr_next(const struct sip_msg *msg, const struct sip_hdr *h);
+/** First header with this name (for SIP_HDR_OTHER names), case-insensitive. */
+const struct sip_hdr *sip_msg_hdr_by_name(const struct sip_msg *msg, const struct pl *name);
+/** Count of header values with this id (comma lists counted per element). */
+unsigned sip_msg_hdr_count(const struct sip_msg *msg, enum sip_hdrid id);
+
+/**
+ * Iterate over the comma-separated elements of all headers with one id,
+ * in wire order (Via, Route, Record-Route, Contact, Supported, Allow, ...).
+ * Commas inside quotes and <...> do not split.
+ *   struct sip_hdr_iter it; struct pl v;
+ *   sip_hdr_iter_init(&it, msg, SIP_HDR_VIA);
+ *   while (sip_hdr_iter_next(&it, &v)) ...
+ */
+struct sip_hdr_iter {
+	const struct sip_msg *msg;
+	uint16_t hdr;         /* current header index */
+	size_t off;           /* offset in its value */
+};
+void sip_hdr_iter_init(struct sip_hdr_iter *it, const struct sip_msg *msg, enum sip_hdrid id);
+bool sip_hdr_iter_next(struct sip_hdr_iter *it, struct pl *val);
+
+/* ------------------------------------------------------------------ */
+/* Typed header decoders: parse one value lazily. 0 or -EBADMSG.         */
+/* ------------------------------------------------------------------ */
+
+int sip_via_decode(struct sip_via *via, const struct pl *val);
+int sip_addr_decode(struct sip_addr *addr, const struct pl *val);
+int sip_cseq_decode(struct sip_cseq *cseq, const struct pl *val);
+
+struct sip_contact {
+	bool star;            /* "Contact: *" */
+	struct sip_addr addr; /* when !star */
+	int64_t expires;      /* ;expires= or -1 */
+	uint32_t q;           /* ;q= in thousandths (1000 = 1.0), 1000 when absent */
+};
+int sip_contact_decode(struct sip_contact *c, const struct pl *val);
+
+/** Authorization / Proxy-Authorization / WWW- and Proxy-Authenticate. */
+struct sip_auth {
+	struct pl scheme;     /* "Digest" */
+	struct pl username, realm, nonce, uri, response, algorithm;
+	struct pl cnonce, opaque, qop, nc, stale, domain;
+	bool userhash;
+};
+int sip_auth_decode(struct sip_auth *a, const struct pl *val);
+
+/** Session-Expires (RFC 4028): delta and refresher ("uac"/"uas"/absent). */
+struct sip_sess_exp {
+	uint32_t delta;
+	struct pl refresher;
+};
+int sip_sess_exp_decode(struct sip_sess_exp *se, const struct pl *val);
+
+/** Reason (RFC 3326): "SIP ;cause=200 ;text=\"Call completed elsewhere\"". */
+struct sip_reason {
+	struct pl protocol;
+	uint32_t cause;       /* 0 when absent */
+	struct pl text;       /* without quotes */
+};
+int sip_reason_decode(struct sip_reason *r, const struct pl *val);
+
+/** Any header value with a leading number: Expires, Min-SE, Max-Forwards. */
+int sip_delta_decode(uint32_t *v, const struct pl *val);
+
+/**
+ * True when a comma/semicolon token list header (Supported, Require,
+ * Allow, Privacy, ...) of this id contains token (case-insensitive).
+ */
+bool sip_msg_has_token(const struct sip_msg *msg, enum sip_hdrid id, const struct pl *token);
+
+/**
+ * Look up a parameter in a ";a=b;c;d=\"q\"" list (params as kept in
+ * struct sip_via / sip_addr / sip_uri). val gets the value without quotes,
+ * or an empty present view for a valueless parameter. 0 or -ENOENT.
+ */
+int sip_param_get(const struct pl *params, const char *name, struct pl *val);
+
+/* ------------------------------------------------------------------ */
+/* Message builder (build.c)                                             */
+/* ------------------------------------------------------------------ */
+
+/**
+ * A growable output buffer. Functions append and set err on the first
+ * failure (then do nothing), so a builder can chain calls and check once.
+ * buf is owned (malloc); sip_mb_reset keeps the allocation.
+ */
+struct sip_mb {
+	char *buf;
+	size_t len, cap;
+	int err;              /* first error, sticky */
+};
+
+void sip_mb_init(struct sip_mb *mb);
+void sip_mb_reset(struct sip_mb *mb);
+void sip_mb_free(struct sip_mb *mb);
+void sip_mb_put(struct sip_mb *mb, const void *p, size_t n);
+void sip_mb_puts(struct sip_mb *mb, const char *s);
+void sip_mb_putpl(struct sip_mb *mb, const struct pl *pl);
+void sip_mb_printf(struct sip_mb *mb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/** A fresh branch: "z9hG4bK" + 22 random token chars. out holds 30 bytes. */
+enum { SIP_BRANCH_LEN = 29, SIP_TAG_LEN = 16, SIP_CALLID_LEN = 32 };
+int sip_branch_new(char out[SIP_BRANCH_LEN + 1]);
+int sip_tag_new(char out[SIP_TAG_LEN + 1]);
+int sip_callid_new(char out[SIP_CALLID_LEN + 1]);
+
+/**
+ * Build a response to req per RFC 3261 §8.2.6: Via headers (all, in
+ * order), From, To (with totag added when To has none and scode > 100),
+ * Call-ID, CSeq, then extra_hdrs (NUL-terminated, each line ending in
+ * CRLF; may be NULL), Content-Type when body is given, Content-Length, body.
+ * reason NULL means the standard phrase for scode.
+ */
+int sip_reply_build(struct sip_mb *mb, const struct sip_msg *req, uint16_t scode,
+		    const char *reason, const char *totag, const char *extra_hdrs,
+		    const char *ctype, const struct pl *body);
+
+/** Standard reason phrase for a status code ("Unknown" if none). */
+const char *sip_reason_phrase(uint16_t scode);
+
+/** Inputs of a new request (B legs, CANCEL, ACK, in-dialog requests). */
+struct sip_req_prm {
+	enum sip_method meth;
+	const char *method;   /* used when meth == SIP_METHOD_OTHER */
+	struct pl ruri;
+	struct pl via_transport;  /* "UDP", "TCP" */
+	struct pl via_host;       /* our sent-by host (IPv6 without brackets) */
+	uint16_t via_port;
+	struct pl branch;         /* with magic cookie */
+	bool via_rport;           /* add ";rport" */
+	struct pl from;           /* name-addr, without tag */
+	struct pl from_tag;
+	struct pl to;             /* name-addr, without tag */
+	struct pl to_tag;         /* absent outside a dialog */
+	struct pl callid;
+	uint32_t cseq;
+	struct pl contact;        /* absent: no Contact */
+	const struct pl *routes;  /* route set, each a name-addr; may be NULL */
+	unsigned routec;
+	int max_forwards;         /* < 0: 70 */
+	const char *extra_hdrs;   /* CRLF-terminated lines, may be NULL */
+	const char *ctype;        /* with body */
+	struct pl body;
+};
+int sip_request_build(struct sip_mb *mb, const struct sip_req_prm *prm);
+
+/**
+ * Copy msg into mb with edits, without re-parsing: headers are copied as
+ * wire slices. Operations apply in order.
+ */
+enum sip_edit_op {
+	SIP_EDIT_REMOVE,      /* drop header with index hdr */
+	SIP_EDIT_REPLACE,     /* replace header hdr by line text */
+	SIP_EDIT_ADD_TOP,     /* add line text before all headers */
+	SIP_EDIT_ADD_BOTTOM,  /* add line text after all headers */
+	SIP_EDIT_REMOVE_ID,   /* drop all headers with id */
+	SIP_EDIT_RURI,        /* new Request-URI (text) */
+	SIP_EDIT_BODY,        /* new body (text), Content-Length recomputed */
+};
+struct sip_edit {
+	enum sip_edit_op op;
+	uint16_t hdr;          /* header index for REMOVE/REPLACE */
+	enum sip_hdrid id;     /* for REMOVE_ID */
+	struct pl text;        /* full header line without CRLF, a URI, or a body */
+};
+int sip_msg_rewrite(struct sip_mb *mb, const struct sip_msg *msg,
+		    const struct sip_edit *edits, unsigned editc);
+
+#endif /* TL_SIP_H */
