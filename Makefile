@@ -13,7 +13,7 @@ BENCH_BUILD ?= build-bench
 FUZZ_SECONDS ?= 60
 CONF        ?= etc/trunkline.conf
 
-.PHONY: all run test fuzz bench clean
+.PHONY: all run test fuzz bench clean check-clang
 
 all:
 	scripts/deps.sh run
@@ -42,4 +42,9 @@ bench:
 	scripts/bench.sh $(BENCH_BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(BENCH_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(BENCH_BUILD) build-clang
+
+# gcc is the default compiler; CI also builds everything with clang -Werror.
+check-clang:
+	CC=clang cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTL_WERROR=ON >/dev/null
+	cmake --build build-clang -j$(JOBS)
