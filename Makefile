@@ -46,5 +46,6 @@ clean:
 
 # gcc is the default compiler; CI also builds everything with clang -Werror.
 check-clang:
+	scripts/deps.sh fuzz
 	CC=clang cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTL_WERROR=ON >/dev/null
 	cmake --build build-clang -j$(JOBS)

@@ -7,7 +7,6 @@ set -eu
 run_pkgs="build-essential cmake pkg-config"
 test_pkgs="$run_pkgs libcmocka-dev sip-tester python3 iproute2"
 fuzz_pkgs="$run_pkgs clang libclang-rt-14-dev"
-clang_pkgs="$run_pkgs clang"
 bench_pkgs="$test_pkgs libosip2-dev kamailio kamailio-sqlite-modules kamailio-extra-modules sqlite3"
 case "${1:-run}" in
   run) pkgs=$run_pkgs ;;
