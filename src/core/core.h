@@ -217,6 +217,24 @@ void tmr_cancel(struct tmr *t);
 static inline bool tmr_isrunning(const struct tmr *t) { return t->expires != 0; }
 
 /* ------------------------------------------------------------------ */
+/* Exact decimals (dec.c): money never touches binary floating point    */
+/* ------------------------------------------------------------------ */
+
+/** Units per 1.0 of a decimal amount: amounts are int64 micro-units. */
+enum { DEC_SCALE = 1000000, DEC_DIGITS = 6 };
+
+/**
+ * Parse "12", "-0.0123", "+1.5" into micro-units. More than DEC_DIGITS
+ * decimals, exponents, or a value out of range are errors (-EINVAL /
+ * -ERANGE): an amount is never silently rounded.
+ */
+int dec_parse(const struct pl *s, int64_t *micro);
+/** Format micro-units with trailing zeros trimmed, at least one decimal
+ *  kept only when needed ("0.0123", "12", "-1.5"). Returns buf. */
+const char *dec_fmt(int64_t micro, char *buf, size_t n);
+enum { DEC_FMT_MAX = 24 };
+
+/* ------------------------------------------------------------------ */
 /* INI configuration files (conf.c)                                      */
 /* ------------------------------------------------------------------ */
 

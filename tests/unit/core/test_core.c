@@ -101,6 +101,31 @@ static void test_sa(void **state)
 	assert_int_equal(sa_decode(&s, "example.com", 11), -EINVAL);
 }
 
+static void test_dec(void **state)
+{
+	int64_t v;
+	char buf[DEC_FMT_MAX];
+
+	(void)state;
+	assert_int_equal(dec_parse(&PL("0.0123"), &v), 0);
+	assert_true(v == 12300);
+	assert_string_equal(dec_fmt(v, buf, sizeof(buf)), "0.0123");
+	assert_int_equal(dec_parse(&PL("-1.5"), &v), 0);
+	assert_string_equal(dec_fmt(v, buf, sizeof(buf)), "-1.5");
+	assert_int_equal(dec_parse(&PL("12"), &v), 0);
+	assert_string_equal(dec_fmt(v, buf, sizeof(buf)), "12");
+	assert_int_equal(dec_parse(&PL("0.1234560"), &v), 0);
+	assert_true(v == 123456);
+	assert_int_equal(dec_parse(&PL("0.1234567"), &v), -ERANGE);
+	assert_int_equal(dec_parse(&PL("1e3"), &v), -EINVAL);
+	assert_int_equal(dec_parse(&PL("."), &v), -EINVAL);
+	assert_int_equal(dec_parse(&PL("-"), &v), -EINVAL);
+	assert_int_equal(dec_parse(&PL("99999999999999999999"), &v), -ERANGE);
+	assert_int_equal(dec_parse(&PL("9223372036854.775807"), &v), 0);
+	assert_true(v == INT64_MAX);
+	assert_int_equal(dec_parse(&PL("9223372036854.775808"), &v), -ERANGE);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -109,6 +134,7 @@ int main(void)
 		cmocka_unit_test(test_siphash),
 		cmocka_unit_test(test_rand),
 		cmocka_unit_test(test_sa),
+		cmocka_unit_test(test_dec),
 	};
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }
