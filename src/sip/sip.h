@@ -54,47 +54,74 @@ const char *sip_method_name(enum sip_method m);
 
 enum sip_hdrid {
 	SIP_HDR_OTHER = 0,
-	SIP_HDR_VIA,
-	SIP_HDR_FROM,
-	SIP_HDR_TO,
-	SIP_HDR_CALL_ID,
+	SIP_HDR_VIA,  /* compact: v */
+	SIP_HDR_FROM,  /* compact: f */
+	SIP_HDR_TO,  /* compact: t */
+	SIP_HDR_CALL_ID,  /* compact: i */
 	SIP_HDR_CSEQ,
 	SIP_HDR_MAX_FORWARDS,
-	SIP_HDR_CONTACT,
+	SIP_HDR_CONTACT,  /* compact: m */
 	SIP_HDR_ROUTE,
 	SIP_HDR_RECORD_ROUTE,
 	SIP_HDR_EXPIRES,
-	SIP_HDR_CONTENT_TYPE,
-	SIP_HDR_CONTENT_LENGTH,
-	SIP_HDR_CONTENT_ENCODING,
+	SIP_HDR_CONTENT_TYPE,  /* compact: c */
+	SIP_HDR_CONTENT_LENGTH,  /* compact: l */
+	SIP_HDR_CONTENT_ENCODING,  /* compact: e */
 	SIP_HDR_AUTHORIZATION,
 	SIP_HDR_PROXY_AUTHORIZATION,
 	SIP_HDR_WWW_AUTHENTICATE,
 	SIP_HDR_PROXY_AUTHENTICATE,
-	SIP_HDR_SUPPORTED,
+	SIP_HDR_SUPPORTED,  /* compact: k */
 	SIP_HDR_REQUIRE,
 	SIP_HDR_PROXY_REQUIRE,
 	SIP_HDR_UNSUPPORTED,
 	SIP_HDR_ALLOW,
 	SIP_HDR_ACCEPT,
-	SIP_HDR_SESSION_EXPIRES,
+	SIP_HDR_SESSION_EXPIRES,  /* compact: x */
 	SIP_HDR_MIN_SE,
 	SIP_HDR_P_ASSERTED_IDENTITY,
 	SIP_HDR_P_PREFERRED_IDENTITY,
 	SIP_HDR_PRIVACY,
 	SIP_HDR_DIVERSION,
-	SIP_HDR_IDENTITY,
+	SIP_HDR_IDENTITY,  /* compact: y */
 	SIP_HDR_USER_AGENT,
 	SIP_HDR_SERVER,
 	SIP_HDR_REASON,
 	SIP_HDR_RETRY_AFTER,
-	SIP_HDR_EVENT,
-	SIP_HDR_SUBJECT,
-	SIP_HDR_REFER_TO,
-	SIP_HDR_REFERRED_BY,
+	SIP_HDR_EVENT,  /* compact: o */
+	SIP_HDR_SUBJECT,  /* compact: s */
+	SIP_HDR_REFER_TO,  /* compact: r */
+	SIP_HDR_REFERRED_BY,  /* compact: b */
 	SIP_HDR_RSEQ,
 	SIP_HDR_RACK,
 	SIP_HDR_DATE,
+	SIP_HDR_ALLOW_EVENTS,  /* compact: u */
+	SIP_HDR_ACCEPT_CONTACT,  /* compact: a */
+	SIP_HDR_REJECT_CONTACT,  /* compact: j */
+	SIP_HDR_REQUEST_DISPOSITION,  /* compact: d */
+	SIP_HDR_IDENTITY_INFO,  /* compact: n */
+	SIP_HDR_MIN_EXPIRES,
+	SIP_HDR_WARNING,
+	SIP_HDR_CONTENT_DISPOSITION,
+	SIP_HDR_AUTHENTICATION_INFO,
+	SIP_HDR_PATH,
+	SIP_HDR_SERVICE_ROUTE,
+	SIP_HDR_HISTORY_INFO,
+	SIP_HDR_ACCEPT_ENCODING,
+	SIP_HDR_ACCEPT_LANGUAGE,
+	SIP_HDR_CONTENT_LANGUAGE,
+	SIP_HDR_CALL_INFO,
+	SIP_HDR_ALERT_INFO,
+	SIP_HDR_ERROR_INFO,
+	SIP_HDR_REPLY_TO,
+	SIP_HDR_IN_REPLY_TO,
+	SIP_HDR_ORGANIZATION,
+	SIP_HDR_PRIORITY,
+	SIP_HDR_MIME_VERSION,
+	SIP_HDR_TIMESTAMP,
+	SIP_HDR_SUBSCRIPTION_STATE,
+	SIP_HDR_REPLACES,
+	SIP_HDR_TARGET_DIALOG,
 	SIP_HDR__COUNT
 };
 
@@ -156,6 +183,7 @@ struct sip_msg {
 	struct pl method;     /* request: method token */
 	enum sip_method meth; /* request: method id */
 	struct pl ruri;       /* request: Request-URI text */
+	struct sip_uri uri;   /* request: ruri decoded (scheme only if not sip/sips/tel) */
 	struct pl ver;        /* "SIP/2.0" */
 	uint16_t scode;       /* response: status code */
 	struct pl reason;     /* response: reason phrase (may be empty) */
@@ -171,6 +199,7 @@ struct sip_msg {
 	struct pl ctype;      /* Content-Type value (absent if none) */
 	struct pl body;       /* message body (empty when none) */
 
+	unsigned nest;                          /* lim->max_nesting, for the iterators */
 	unsigned hdrc;                          /* headers used in hdrv */
 	uint16_t first[SIP_HDR__COUNT];         /* first header index per id */
 	uint16_t last[SIP_HDR__COUNT];          /* last header index per id */
@@ -289,7 +318,9 @@ bool sip_msg_has_token(const struct sip_msg *msg, enum sip_hdrid id, const struc
 /**
  * Look up a parameter in a ";a=b;c;d=\"q\"" list (params as kept in
  * struct sip_via / sip_addr / sip_uri). val gets the value without quotes,
- * or an empty present view for a valueless parameter. 0 or -ENOENT.
+ * or an empty present view for a valueless parameter. Names compare
+ * case-insensitively; LWS around ';' and '=' is allowed (RFC 3261 §25.1).
+ * 0, -ENOENT, or -EBADMSG when the list is malformed before a match.
  */
 int sip_param_get(const struct pl *params, const char *name, struct pl *val);
 
@@ -324,14 +355,36 @@ int sip_callid_new(char out[SIP_CALLID_LEN + 1]);
 
 /**
  * Build a response to req per RFC 3261 §8.2.6: Via headers (all, in
- * order), From, To (with totag added when To has none and scode > 100),
- * Call-ID, CSeq, then extra_hdrs (NUL-terminated, each line ending in
- * CRLF; may be NULL), Content-Type when body is given, Content-Length, body.
- * reason NULL means the standard phrase for scode.
+ * order, copied as on the wire), From, To (with ";tag=" totag added when
+ * To has none and scode > 100; totag NULL adds none), Call-ID, CSeq, then
+ * extra_hdrs (NUL-terminated, each line ending in CRLF; may be NULL),
+ * Content-Type when body is non-empty (ctype then required), Content-Length
+ * (always), body. reason NULL means the standard phrase for scode.
+ * Appends to mb (call sip_mb_reset first for a fresh message).
+ * 0, -EINVAL (not a request, scode outside 100..699, a key header
+ * missing, body without ctype) or mb->err (-ENOMEM).
  */
 int sip_reply_build(struct sip_mb *mb, const struct sip_msg *req, uint16_t scode,
 		    const char *reason, const char *totag, const char *extra_hdrs,
 		    const char *ctype, const struct pl *body);
+
+/** All inputs of a response; sip_reply_build() is the short form. */
+struct sip_reply_prm {
+	uint16_t scode;
+	const char *reason;       /* NULL: sip_reason_phrase(scode) */
+	const char *totag;        /* added to To when it has none and scode > 100 */
+	const char *extra_hdrs;   /* CRLF-terminated lines, may be NULL */
+	const char *ctype;        /* required with a non-empty body */
+	const struct pl *body;    /* may be NULL */
+	const struct sa *src;     /* the request's source: when set, the top Via
+	                             gets ";received=" (sent-by differs, or rport
+	                             asked) and a bare ";rport" its value
+	                             (RFC 3261 §18.2.1, RFC 3581 §4) */
+	bool record_route;        /* copy Record-Route headers (§12.1.1: 2xx and
+	                             1xx that create a dialog) before extra_hdrs */
+};
+int sip_reply_build_prm(struct sip_mb *mb, const struct sip_msg *req,
+			const struct sip_reply_prm *prm);
 
 /** Standard reason phrase for a status code ("Unknown" if none). */
 const char *sip_reason_phrase(uint16_t scode);
@@ -360,11 +413,25 @@ struct sip_req_prm {
 	const char *ctype;        /* with body */
 	struct pl body;
 };
+/**
+ * Build a request (§8.1.1): request line, Via (branch, ";rport" when
+ * asked; an IPv6 host gets brackets; transport absent: UDP), Max-Forwards,
+ * one Route line per route, From with tag, To with optional tag, Call-ID,
+ * CSeq "<n> <METHOD>", Contact, extra headers, Content-Type with a body,
+ * Content-Length, body. 0, -EINVAL (a required input missing) or mb->err.
+ */
 int sip_request_build(struct sip_mb *mb, const struct sip_req_prm *prm);
 
 /**
  * Copy msg into mb with edits, without re-parsing: headers are copied as
- * wire slices. Operations apply in order.
+ * wire slices (struct sip_hdr.line), each ended by CRLF. REMOVE, REPLACE
+ * and REMOVE_ID apply in order (the last one for a header wins); ADD_TOP
+ * lines go above all headers and ADD_BOTTOM lines below them, each group
+ * in the order given. With a BODY edit every Content-Length is dropped and
+ * a new one written after the headers; a message without Content-Length
+ * (datagram) gets one too. Comma lists are not split: to drop one value
+ * of "Route: <a>, <b>", REPLACE the line. 0, -EINVAL (bad index, RURI on
+ * a response) or mb->err.
  */
 enum sip_edit_op {
 	SIP_EDIT_REMOVE,      /* drop header with index hdr */
