@@ -309,7 +309,9 @@ int sdp_parse(struct sdp_session *s, const char *buf, size_t len)
 		lf = memchr(p, '\n', (size_t)(end - p));
 		next = lf ? lf + 1 : end;
 		vend = lf ? lf : end;
-		if (vend > p && vend[-1] == '\r')
+		/* a CR counts as line end only before LF: a lone CR at the
+		 * very end is a cut line end, and stays inside (an error) */
+		if (lf && vend > p && vend[-1] == '\r')
 			vend--;
 		ln = &s->lines[s->linec++];
 		if (vend - p < 2 || p[0] < 'a' || p[0] > 'z' || p[1] != '=') {
