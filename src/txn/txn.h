@@ -21,6 +21,8 @@ struct txn_cfg {
 	uint32_t t1;    /* ms, RTT estimate, default 500 */
 	uint32_t t2;    /* ms, max non-INVITE retransmit interval, default 4000 */
 	uint32_t t4;    /* ms, max message lifetime, default 5000 */
+	uint32_t td;    /* ms, timer D over unreliable transports: "at least
+			   32 s" (§17.1.1.2); 0 means 32000 */
 };
 
 extern const struct txn_cfg txn_cfg_default;
@@ -29,7 +31,11 @@ struct txn_stack;
 struct txn_srv;
 struct txn_cli;
 
+/** A transaction stack sending through tp (borrowed, must outlive it).
+ *  cfg NULL: txn_cfg_default. */
 int txn_stack_alloc(struct txn_stack **sp, struct tp *tp, const struct txn_cfg *cfg);
+/** Terminate every transaction and free the stack. Call it after
+ *  tp_stop() (no worker runs any more) and before tp_free(). NULL-safe. */
 void txn_stack_free(struct txn_stack *s);
 
 /* ---------------------------- server ----------------------------- */
@@ -51,9 +57,12 @@ int txn_srv_recv(struct txn_stack *s, const struct sip_msg *req,
 
 /**
  * Send a response (already built, e.g. with sip_reply_build) on the server
- * transaction, drive its state machine (timers G, H, I, J) and keep a copy
- * for retransmissions. Safe from any thread. 0 or -errno (-EPROTO when
- * the transaction already sent its final response).
+ * transaction, drive its state machine (timers G, H, I, J, L) and keep a
+ * copy for retransmissions. Safe from any thread. 0 or -errno (-EPROTO when
+ * the transaction already sent its final response). An INVITE transaction
+ * that sent a 2xx is "Accepted" (RFC 6026) for 64*T1: it accepts further
+ * 2xx (the TU's retransmissions of its 2xx), passes ACKs to the TU and
+ * absorbs retransmitted INVITEs.
  */
 int txn_srv_reply(struct txn_srv *st, uint16_t scode, const char *buf, size_t len);
 
@@ -75,7 +84,9 @@ struct txn_srv *txn_srv_cancel_target(struct txn_stack *s, const struct sip_msg 
  * Called for each response to a client transaction (1xx..6xx, the first
  * of each final; retransmissions of finals are absorbed), or once with
  * err = -ETIMEDOUT (timer B or F) or a transport error and resp == NULL.
- * Runs on the transaction's worker thread.
+ * Runs on the transaction's worker thread. resp is valid during the call.
+ * For INVITE, a 2xx with a new To tag (another fork) while "Accepted"
+ * (RFC 6026, timer M) is passed too.
  */
 typedef void (txn_resp_h)(int err, const struct sip_msg *resp, void *arg);
 
@@ -83,15 +94,31 @@ typedef void (txn_resp_h)(int err, const struct sip_msg *resp, void *arg);
  * Send a request in a new client transaction. req holds the complete
  * request (its top Via carrying a fresh branch); it is copied. For INVITE
  * the transaction sends the ACK for non-2xx finals itself (§17.1.1.3).
- * Must be called on a worker thread (loop_current() != NULL).
+ * Must be called on a worker thread (loop_current() != NULL). ctp may be
+ * NULL; else *ctp is a reference for the caller (mem_deref it). When the
+ * first send fails, the error is returned and h never runs.
  */
 int txn_cli_send(struct txn_stack *s, struct txn_cli **ctp, enum tp_proto proto,
 		 const struct sa *dst, const char *req, size_t len,
 		 txn_resp_h *h, void *arg);
 
-/** Send a CANCEL for an INVITE client transaction (§9.1): at once when a
- *  provisional response arrived, else when one arrives. */
+/**
+ * Send a CANCEL for an INVITE client transaction (§9.1): at once when a
+ * provisional response arrived, else when one arrives; nothing once a
+ * final response arrived. The CANCEL runs in its own non-INVITE client
+ * transaction whose responses are absorbed. reason_hdr: a full header
+ * line without CRLF ("Reason: SIP;cause=200") or NULL. Safe from any
+ * thread (hops to the transaction's worker). 0 or -errno (-EINVAL for a
+ * non-INVITE transaction).
+ */
 int txn_cli_cancel(struct txn_cli *ct, const char *reason_hdr);
+
+/**
+ * Stop calling the handler (the TU goes away); the transaction still runs
+ * to its end, absorbing retransmissions. Call it on the transaction's
+ * worker thread. NULL-safe.
+ */
+void txn_cli_abandon(struct txn_cli *ct);
 
 /**
  * Offer a received response to the client transactions. 0 when it matched

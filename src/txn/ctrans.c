@@ -1,0 +1,645 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/**
+ * @file ctrans.c  Client transactions: INVITE (§17.1.1, with the RFC 6026
+ *                 "Accepted" state) and non-INVITE (§17.1.2), ACK for
+ *                 non-2xx finals (§17.1.1.3), CANCEL (§9.1), matching of
+ *                 responses (§17.1.3).
+ *
+ * Threads: a client transaction lives on the loop of the worker that sent
+ * it; its state, timers and handler calls stay there. A response read by
+ * another worker is copied and handed over with loop_call(). Only the
+ * state and the remembered 2xx tags are read off the owner loop (to answer
+ * -ENOENT for a 2xx retransmission at once), under ct->lock.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "txn_int.h"
+
+#define LOG_MOD "txn"
+
+enum state {
+	CALLING = 0,     /* INVITE: request sent, timers A and B */
+	TRYING,          /* non-INVITE: request sent, timers E and F */
+	PROCEEDING,      /* a 1xx arrived (non-INVITE: E at T2, F goes on) */
+	COMPLETED,       /* final (INVITE: 300-699, ACK sent): timer D or K */
+	ACCEPTED,        /* INVITE: 2xx arrived (RFC 6026), timer M */
+	TERMINATED,
+};
+
+struct txn_cli {
+	struct txn_le le;           /* client table link */
+	struct txn_stack *s;        /* borrowed: outlives its transactions */
+	struct loop *loop;          /* borrowed: owner worker's loop */
+	pthread_mutex_t lock;       /* guards state and tags for readers off the loop */
+	enum state state;
+	bool invite;
+	bool reliable;              /* no A/E; D and K are zero */
+	enum tp_proto proto;
+	struct sa dst;
+	char *req;                  /* owned: copy of the request */
+	size_t reqlen;
+	struct sip_msg *msg;        /* owned (mem): req parsed, for ACK and CANCEL */
+	char *ack;                  /* owned: ACK of the non-2xx final, re-sent on retransmissions */
+	size_t acklen;
+	uint64_t retx_ival;         /* current timer A / E interval */
+	struct tmr tmr_retx;        /* A, E */
+	struct tmr tmr_to;          /* B, F, D, K, M */
+	txn_resp_h *h;              /* NULL once abandoned, and for CANCELs */
+	void *arg;                  /* borrowed, for h */
+	bool cancel_wanted;         /* CANCEL waits for a 1xx */
+	bool cancel_sent;
+	char *cancel_reason;        /* owned: Reason header line or NULL */
+	uint64_t tags[TXN_FORK_TAGS];  /* hashes of the To tags of 2xx seen */
+	unsigned tagc;
+};
+
+static void cli_destroy(void *arg)
+{
+	struct txn_cli *ct = arg;
+
+	free(ct->req);
+	free(ct->ack);
+	free(ct->cancel_reason);
+	mem_deref(ct->msg);
+	pthread_mutex_destroy(&ct->lock);
+}
+
+static bool pl_same(const struct pl *a, const struct pl *b)
+{
+	if (!a->p || !b->p)
+		return !a->p && !b->p;
+	return a->l == b->l && !memcmp(a->p, b->p, a->l);
+}
+
+/* §17.1.3: branch of the top Via and the CSeq method. */
+static bool cli_match(void *obj, const void *arg)
+{
+	const struct txn_cli *ct = obj;
+	const struct sip_msg *resp = arg;
+
+	return pl_same(&ct->msg->via.branch, &resp->via.branch) &&
+	       pl_same(&ct->msg->method, &resp->cseq.method);
+}
+
+static void set_state(struct txn_cli *ct, enum state st)
+{
+	pthread_mutex_lock(&ct->lock);
+	ct->state = st;
+	pthread_mutex_unlock(&ct->lock);
+}
+
+static void cli_terminate(struct txn_cli *ct)
+{
+	set_state(ct, TERMINATED);
+	tmr_cancel(&ct->tmr_retx);
+	tmr_cancel(&ct->tmr_to);
+	if (txn_tbl_unlink(&ct->s->cli, &ct->le)) {
+		atomic_fetch_sub(&ct->s->active_cli, 1);
+		mem_deref(ct);  /* the table's reference */
+	}
+}
+
+/* Call the TU. It may drop its reference or abandon us meanwhile. */
+static void cli_report(struct txn_cli *ct, int err, const struct sip_msg *resp)
+{
+	txn_resp_h *h = ct->h;
+
+	if (!h)
+		return;
+	mem_ref(ct);
+	h(err, resp, ct->arg);
+	mem_deref(ct);
+}
+
+static int cli_tx(struct txn_cli *ct, const char *buf, size_t len)
+{
+	return tp_send(ct->s->tp, ct->proto, &ct->dst, NULL, buf, len);
+}
+
+/* ----------------------------- timers ----------------------------- */
+
+/* Timers A (INVITE: doubles) and E (non-INVITE: doubles up to T2; T2 in
+ * Proceeding). */
+static void tmr_retx_h(void *arg)
+{
+	struct txn_cli *ct = arg;
+	const struct txn_cfg *cfg = &ct->s->cfg;
+	int err;
+
+	switch (ct->state) {
+
+	case CALLING:
+		ct->retx_ival *= 2;
+		break;
+
+	case TRYING:
+		ct->retx_ival = ct->retx_ival * 2 < cfg->t2 ? ct->retx_ival * 2 : cfg->t2;
+		break;
+
+	case PROCEEDING:
+		if (ct->invite)
+			return;
+		ct->retx_ival = cfg->t2;
+		break;
+
+	default:
+		return;
+	}
+
+	err = cli_tx(ct, ct->req, ct->reqlen);
+	if (err) {
+		/* §17.1.4: a transport error ends the transaction. */
+		LWARN("retransmit failed err=%d", err);
+		cli_report(ct, err, NULL);
+		cli_terminate(ct);
+		return;
+	}
+	tmr_start(&ct->tmr_retx, ct->loop, ct->retx_ival, tmr_retx_h, ct);
+}
+
+/* Timers B, F (timeout) and D, K, M (end of the absorbing states). */
+static void tmr_to_h(void *arg)
+{
+	struct txn_cli *ct = arg;
+
+	switch (ct->state) {
+
+	case CALLING:
+	case TRYING:
+	case PROCEEDING:
+		atomic_fetch_add(&ct->s->cli_timeouts, 1);
+		LINFO("timer %s: no final response call_id=%.*s",
+		      ct->invite ? "B" : "F", PL_FMT(&ct->msg->callid));
+		tmr_cancel(&ct->tmr_retx);
+		set_state(ct, TERMINATED);
+		cli_report(ct, -ETIMEDOUT, NULL);
+		break;
+
+	default:
+		break;
+	}
+	cli_terminate(ct);
+}
+
+/* --------------------------- ACK, CANCEL -------------------------- */
+
+static void put_line(struct sip_mb *mb, const struct pl *line)
+{
+	sip_mb_putpl(mb, line);
+	sip_mb_puts(mb, "\r\n");
+}
+
+static void put_hdr_lines(struct sip_mb *mb, const struct sip_msg *msg, enum sip_hdrid id)
+{
+	for (const struct sip_hdr *h = sip_msg_hdr(msg, id); h; h = sip_msg_hdr_next(msg, h))
+		put_line(mb, &h->line);
+}
+
+/*
+ * ACK (§17.1.1.3) or CANCEL (§9.1) built from the request: same
+ * Request-URI, top Via only, Route headers, From, Call-ID, CSeq number.
+ * The ACK takes To from the response (with its tag), the CANCEL from the
+ * request.
+ */
+static int build_ack_cancel(struct sip_mb *mb, const struct sip_msg *req,
+			    const struct sip_msg *resp, const char *extra_line)
+{
+	const char *meth = resp ? "ACK" : "CANCEL";
+	const struct sip_hdr *to = sip_msg_hdr(resp ? resp : req, SIP_HDR_TO);
+
+	if (!to)
+		return -EBADMSG;
+	sip_mb_printf(mb, "%s %.*s SIP/2.0\r\n", meth, PL_FMT(&req->ruri));
+	sip_mb_printf(mb, "Via: %.*s\r\n", PL_FMT(&req->via.val));
+	put_hdr_lines(mb, req, SIP_HDR_ROUTE);
+	put_hdr_lines(mb, req, SIP_HDR_FROM);
+	put_line(mb, &to->line);
+	put_hdr_lines(mb, req, SIP_HDR_CALL_ID);
+	sip_mb_printf(mb, "CSeq: %u %s\r\n", req->cseq.num, meth);
+	sip_mb_puts(mb, "Max-Forwards: 70\r\n");
+	if (extra_line) {
+		sip_mb_puts(mb, extra_line);
+		sip_mb_puts(mb, "\r\n");
+	}
+	sip_mb_puts(mb, "Content-Length: 0\r\n\r\n");
+	return mb->err;
+}
+
+static int cli_start(struct txn_cli **ctp, struct txn_stack *s, enum tp_proto proto,
+		     const struct sa *dst, const char *req, size_t len,
+		     txn_resp_h *h, void *arg);
+
+static void cli_send_cancel(struct txn_cli *ct)
+{
+	struct sip_mb mb;
+	int err;
+
+	ct->cancel_wanted = false;
+	if (ct->cancel_sent)
+		return;
+	ct->cancel_sent = true;
+	sip_mb_init(&mb);
+	err = build_ack_cancel(&mb, ct->msg, NULL, ct->cancel_reason);
+	if (!err)
+		err = cli_start(NULL, ct->s, ct->proto, &ct->dst, mb.buf, mb.len, NULL, NULL);
+	if (err)
+		LWARN("CANCEL failed err=%d", err);
+	sip_mb_free(&mb);
+}
+
+/* --------------------------- responses ---------------------------- */
+
+static bool tag_seen(struct txn_cli *ct, uint64_t th)
+{
+	for (unsigned i = 0; i < ct->tagc; i++) {
+		if (ct->tags[i] == th)
+			return true;
+	}
+	return false;
+}
+
+static uint64_t tag_hash(const struct sip_msg *resp)
+{
+	return resp->to.tag.p ? hash_keyed(resp->to.tag.p, resp->to.tag.l) : 0;
+}
+
+/* In Accepted: a 2xx with a To tag already seen is a retransmission that
+ * the TU answers with its ACK (-ENOENT); ct->lock held. */
+static bool is_2xx_retx(struct txn_cli *ct, const struct sip_msg *resp)
+{
+	return ct->state == ACCEPTED && resp->scode >= 200 && resp->scode < 300 &&
+	       (ct->tagc == TXN_FORK_TAGS || tag_seen(ct, tag_hash(resp)));
+}
+
+static void cli_recv_invite(struct txn_cli *ct, const struct sip_msg *resp)
+{
+	const struct txn_cfg *cfg = &ct->s->cfg;
+	uint16_t sc = resp->scode;
+
+	switch (ct->state) {
+
+	case CALLING:
+	case PROCEEDING:
+		tmr_cancel(&ct->tmr_retx);   /* A */
+		if (sc < 200) {
+			tmr_cancel(&ct->tmr_to);   /* B only runs in Calling */
+			set_state(ct, PROCEEDING);
+			cli_report(ct, 0, resp);
+			if (ct->cancel_wanted && ct->state == PROCEEDING)
+				cli_send_cancel(ct);
+			return;
+		}
+		if (sc < 300) {
+			pthread_mutex_lock(&ct->lock);
+			ct->state = ACCEPTED;
+			ct->tags[ct->tagc++] = tag_hash(resp);
+			pthread_mutex_unlock(&ct->lock);
+			/* Timer M (RFC 6026): absorb other forks' 2xx for 64*T1. */
+			tmr_start(&ct->tmr_to, ct->loop, txn_t64(ct->s), tmr_to_h, ct);
+			cli_report(ct, 0, resp);
+			return;
+		}
+		else {
+			struct sip_mb mb;
+			int err;
+
+			sip_mb_init(&mb);
+			err = build_ack_cancel(&mb, ct->msg, resp, NULL);
+			if (!err)
+				err = cli_tx(ct, mb.buf, mb.len);
+			if (err) {
+				LWARN("ACK failed err=%d", err);
+				sip_mb_free(&mb);
+			}
+			else {
+				/* Keep the ACK: mb's buffer becomes ours. */
+				ct->ack = mb.buf;
+				ct->acklen = mb.len;
+			}
+			set_state(ct, COMPLETED);
+			/* Timer D: >= 32 s unreliable, zero reliable. */
+			tmr_start(&ct->tmr_to, ct->loop, ct->reliable ? 0 : cfg->td, tmr_to_h, ct);
+			cli_report(ct, 0, resp);
+		}
+		return;
+
+	case COMPLETED:
+		/* A retransmitted final: ACK again, the TU never sees it. */
+		if (sc >= 300 && ct->ack && !ct->reliable)
+			(void)cli_tx(ct, ct->ack, ct->acklen);
+		return;
+
+	case ACCEPTED:
+		if (sc >= 200 && sc < 300) {
+			uint64_t th = tag_hash(resp);
+
+			if (ct->tagc < TXN_FORK_TAGS && !tag_seen(ct, th)) {
+				/* Another fork answered: the TU ACKs and BYEs it. */
+				pthread_mutex_lock(&ct->lock);
+				ct->tags[ct->tagc++] = th;
+				pthread_mutex_unlock(&ct->lock);
+				cli_report(ct, 0, resp);
+			}
+		}
+		return;
+
+	default:
+		return;
+	}
+}
+
+static void cli_recv_other(struct txn_cli *ct, const struct sip_msg *resp)
+{
+	const struct txn_cfg *cfg = &ct->s->cfg;
+
+	switch (ct->state) {
+
+	case TRYING:
+	case PROCEEDING:
+		if (resp->scode < 200) {
+			set_state(ct, PROCEEDING);
+			cli_report(ct, 0, resp);
+			return;
+		}
+		tmr_cancel(&ct->tmr_retx);   /* E */
+		set_state(ct, COMPLETED);
+		/* Timer K: T4 unreliable, zero reliable (replaces F). */
+		tmr_start(&ct->tmr_to, ct->loop, ct->reliable ? 0 : cfg->t4, tmr_to_h, ct);
+		cli_report(ct, 0, resp);
+		return;
+
+	default:
+		/* Completed: retransmitted finals are absorbed. */
+		return;
+	}
+}
+
+static void cli_recv(struct txn_cli *ct, const struct sip_msg *resp)
+{
+	if (ct->invite)
+		cli_recv_invite(ct, resp);
+	else
+		cli_recv_other(ct, resp);
+}
+
+/* A response read by another worker, handed to the owner loop. */
+struct cli_rx {
+	struct txn_cli *ct;         /* reference */
+	size_t len;
+	char buf[];                 /* copy of the response */
+};
+
+static void cli_rx_h(void *arg)
+{
+	struct cli_rx *rx = arg;
+	struct sip_limits lim = sip_limits_default;
+	struct sip_perr perr;
+	struct sip_msg *m = malloc(sizeof(*m));
+
+	lim.max_msg_size = rx->len;
+	lim.max_headers = SIP_HDR_CAP;
+	lim.max_hdr_len = rx->len;
+	if (m && !sip_msg_parse(m, rx->buf, rx->len, &lim, &perr))
+		cli_recv(rx->ct, m);
+	free(m);
+	mem_deref(rx->ct);
+	free(rx);
+}
+
+int txn_cli_recv(struct txn_stack *s, const struct sip_msg *resp, const struct tp_pkt *pkt)
+{
+	struct txn_cli *ct;
+	struct cli_rx *rx;
+	bool retx;
+	int err = 0;
+
+	(void)pkt;
+	if (!s || !resp || resp->req)
+		return -EINVAL;
+
+	ct = txn_tbl_find(&s->cli, txn_key_cli(&resp->via.branch, &resp->cseq.method),
+			  cli_match, resp);
+	if (!ct)
+		return -ENOENT;
+
+	pthread_mutex_lock(&ct->lock);
+	retx = is_2xx_retx(ct, resp);
+	pthread_mutex_unlock(&ct->lock);
+	if (retx) {
+		err = -ENOENT;
+		goto out;
+	}
+
+	if (loop_current() == ct->loop) {
+		cli_recv(ct, resp);
+		goto out;
+	}
+
+	rx = malloc(sizeof(*rx) + resp->len);
+	if (!rx) {
+		err = -ENOMEM;
+		goto out;
+	}
+	rx->ct = mem_ref(ct);
+	rx->len = resp->len;
+	memcpy(rx->buf, resp->buf, resp->len);
+	err = loop_call(ct->loop, cli_rx_h, rx);
+	if (err) {
+		mem_deref(rx->ct);
+		free(rx);
+	}
+
+ out:
+	mem_deref(ct);
+	return err;
+}
+
+/* ------------------------------ send ------------------------------ */
+
+static int cli_start(struct txn_cli **ctp, struct txn_stack *s, enum tp_proto proto,
+		     const struct sa *dst, const char *req, size_t len,
+		     txn_resp_h *h, void *arg)
+{
+	struct sip_limits lim = sip_limits_default;
+	const struct txn_cfg *cfg = &s->cfg;
+	struct sip_perr perr;
+	struct txn_cli *ct, *other;
+	int err;
+
+	ct = mem_zalloc(sizeof(*ct), cli_destroy);
+	if (!ct)
+		return -ENOMEM;
+	pthread_mutex_init(&ct->lock, NULL);
+	tmr_init(&ct->tmr_retx);
+	tmr_init(&ct->tmr_to);
+	ct->le.obj = ct;
+	ct->s = s;
+	ct->loop = loop_current();
+	ct->proto = proto;
+	ct->reliable = proto != TP_UDP;
+	ct->dst = *dst;
+	ct->h = h;
+	ct->arg = arg;
+
+	ct->req = malloc(len);
+	ct->msg = mem_zalloc(sizeof(*ct->msg), NULL);
+	if (!ct->req || !ct->msg) {
+		err = -ENOMEM;
+		goto out;
+	}
+	memcpy(ct->req, req, len);
+	ct->reqlen = len;
+	lim.max_msg_size = len;
+	lim.max_headers = SIP_HDR_CAP;
+	lim.max_hdr_len = len;
+	err = sip_msg_parse(ct->msg, ct->req, len, &lim, &perr);
+	if (err)
+		goto out;
+	/* An ACK is no transaction; a request without branch cannot be
+	 * matched (§17.1.3). */
+	if (!ct->msg->req || ct->msg->meth == SIP_ACK || !ct->msg->via.branch.p) {
+		err = -EINVAL;
+		goto out;
+	}
+	ct->invite = ct->msg->meth == SIP_INVITE;
+	ct->state = ct->invite ? CALLING : TRYING;
+
+	ct->le.key = txn_key_cli(&ct->msg->via.branch, &ct->msg->method);
+	other = txn_tbl_insert(&s->cli, &ct->le, cli_match, ct->msg);
+	if (other) {
+		/* The branch is in use: the TU must make a fresh one. */
+		mem_deref(other);
+		err = -EALREADY;
+		goto out;
+	}
+
+	err = cli_tx(ct, ct->req, ct->reqlen);
+	if (err) {
+		if (txn_tbl_unlink(&s->cli, &ct->le))
+			mem_deref(ct);
+		goto out;
+	}
+	atomic_fetch_add(&s->cli_created, 1);
+	atomic_fetch_add(&s->active_cli, 1);
+
+	/* Timer A or E: T1 on unreliable transports only. Timer B or F: 64*T1. */
+	if (!ct->reliable) {
+		ct->retx_ival = cfg->t1;
+		tmr_start(&ct->tmr_retx, ct->loop, ct->retx_ival, tmr_retx_h, ct);
+	}
+	tmr_start(&ct->tmr_to, ct->loop, txn_t64(s), tmr_to_h, ct);
+
+ out:
+	if (err)
+		mem_deref(ct);
+	else if (ctp)
+		*ctp = ct;
+	else
+		mem_deref(ct);
+	return err;
+}
+
+int txn_cli_send(struct txn_stack *s, struct txn_cli **ctp, enum tp_proto proto,
+		 const struct sa *dst, const char *req, size_t len,
+		 txn_resp_h *h, void *arg)
+{
+	if (!s || !dst || !req || !len)
+		return -EINVAL;
+	if (!loop_current())
+		return -EPERM;
+	return cli_start(ctp, s, proto, dst, req, len, h, arg);
+}
+
+/* ----------------------------- cancel ----------------------------- */
+
+static void cli_cancel_now(struct txn_cli *ct)
+{
+	switch (ct->state) {
+
+	case CALLING:
+		/* §9.1: not before a provisional response. */
+		ct->cancel_wanted = true;
+		break;
+
+	case PROCEEDING:
+		cli_send_cancel(ct);
+		break;
+
+	default:
+		/* A final response arrived: nothing to cancel. */
+		break;
+	}
+}
+
+struct cli_cancel_call {
+	struct txn_cli *ct;         /* reference */
+	char *reason;               /* owned */
+};
+
+static void cancel_call_h(void *arg)
+{
+	struct cli_cancel_call *cc = arg;
+
+	if (!cc->ct->cancel_reason) {
+		cc->ct->cancel_reason = cc->reason;
+		cc->reason = NULL;
+	}
+	cli_cancel_now(cc->ct);
+	mem_deref(cc->ct);
+	free(cc->reason);
+	free(cc);
+}
+
+int txn_cli_cancel(struct txn_cli *ct, const char *reason_hdr)
+{
+	struct cli_cancel_call *cc;
+	int err;
+
+	if (!ct)
+		return -EINVAL;
+	if (!ct->invite)
+		return -EINVAL;
+
+	cc = calloc(1, sizeof(*cc));
+	if (!cc)
+		return -ENOMEM;
+	if (reason_hdr) {
+		cc->reason = strdup(reason_hdr);
+		if (!cc->reason) {
+			free(cc);
+			return -ENOMEM;
+		}
+	}
+	cc->ct = mem_ref(ct);
+
+	if (loop_current() == ct->loop) {
+		cancel_call_h(cc);
+		return 0;
+	}
+	err = loop_call(ct->loop, cancel_call_h, cc);
+	if (err) {
+		mem_deref(cc->ct);
+		free(cc->reason);
+		free(cc);
+	}
+	return err;
+}
+
+void txn_cli_abandon(struct txn_cli *ct)
+{
+	if (ct)
+		ct->h = NULL;
+}
+
+/* Stack teardown, workers stopped: timers may be cancelled from here. */
+void txn_cli_flush_h(void *obj)
+{
+	struct txn_cli *ct = obj;
+
+	set_state(ct, TERMINATED);
+	tmr_cancel(&ct->tmr_retx);
+	tmr_cancel(&ct->tmr_to);
+	atomic_fetch_sub(&ct->s->active_cli, 1);
+	mem_deref(ct);
+}

@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/**
+ * @file txn_int.h  Internals shared by txn.c (stack, tables, matching),
+ *                  strans.c (server) and ctrans.c (client transactions).
+ */
+#ifndef TL_TXN_INT_H
+#define TL_TXN_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include "txn.h"
+
+enum {
+	TXN_STRIPES = 64,        /* locks per table */
+	TXN_BUCKETS = 4096,      /* hash buckets per table (power of two) */
+	TXN_FORK_TAGS = 4,       /* To tags of 2xx remembered in Accepted */
+};
+
+/**
+ * Intrusive link of a transaction in a table. A table holds one
+ * reference on each linked transaction; the link is changed only under
+ * the bucket's stripe lock.
+ */
+struct txn_le {
+	struct txn_le *next, *prev;
+	uint64_t key;             /* hash of the matching key */
+	bool linked;
+	void *obj;                /* borrowed: the struct txn_srv / txn_cli */
+};
+
+struct txn_tbl {
+	pthread_mutex_t lock[TXN_STRIPES];
+	struct txn_le *bucket[TXN_BUCKETS];
+};
+
+struct txn_stack {
+	struct tp *tp;            /* borrowed: outlives the stack */
+	struct txn_cfg cfg;
+	struct txn_tbl srv;       /* server transactions */
+	struct txn_tbl cli;       /* client transactions */
+	atomic_uint_fast64_t srv_created, srv_absorbed, cli_created, cli_timeouts;
+	atomic_int_fast64_t active_srv, active_cli;
+};
+
+/* Magic cookie of RFC 3261 branches (§8.1.1.7). */
+bool txn_branch_cookie(const struct pl *branch);
+
+/* Tables (txn.c). The match callback runs under the stripe lock. */
+typedef bool (txn_match_h)(void *obj, const void *arg);
+
+void txn_tbl_init(struct txn_tbl *t);
+void txn_tbl_destroy(struct txn_tbl *t);
+/** Find an object by key and match callback; returns a new reference. */
+void *txn_tbl_find(struct txn_tbl *t, uint64_t key, txn_match_h *mh, const void *arg);
+/**
+ * Link le (key already set) unless an entry matching arg exists; then
+ * that one is returned referenced and le stays unlinked. On link, the
+ * table takes a reference on le->obj and NULL is returned.
+ */
+void *txn_tbl_insert(struct txn_tbl *t, struct txn_le *le, txn_match_h *mh, const void *arg);
+/** Unlink; true when it was linked (the caller drops the table's reference). */
+bool txn_tbl_unlink(struct txn_tbl *t, struct txn_le *le);
+/** Unlink every entry, calling h on each (whose table reference h drops). */
+void txn_tbl_flush(struct txn_tbl *t, void (*h)(void *obj));
+
+/* Keys (txn.c). */
+uint64_t txn_key_cookie(const struct pl *branch, const struct pl *host, uint16_t port,
+			const struct pl *method);
+uint64_t txn_key_2543(const struct sip_msg *req);
+uint64_t txn_key_cli(const struct pl *branch, const struct pl *method);
+
+/* Timer values (txn.c), per reliability. */
+uint64_t txn_t64(const struct txn_stack *s);
+
+/* Server and client flush at stack teardown (strans.c, ctrans.c). */
+void txn_srv_flush_h(void *obj);
+void txn_cli_flush_h(void *obj);
+
+#endif /* TL_TXN_INT_H */
