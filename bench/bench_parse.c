@@ -15,7 +15,8 @@
  * It reports; it never fails on a missed goal (exit status 0 unless a
  * parser rejects a message or memory runs out).
  *
- * usage: bench_parse [-r RUNS] [-t MS_PER_RUN] [-c CASE]
+ * usage: bench_parse [-r RUNS] [-t MS_PER_RUN] [-c CASE] [-p trunkline|libosip2]
+ * -p runs one parser alone, for a profiler (perf record, callgrind).
  */
 
 #include <errno.h>
@@ -271,6 +272,19 @@ static void stats(struct side *s, unsigned runs)
 	s->med = runs % 2 ? v[runs / 2] : (v[runs / 2 - 1] + v[runs / 2]) / 2;
 }
 
+/* One parser alone, for a profiler: runs x iters, then its median. */
+static int case_profile(struct bcase *c, struct side *s, unsigned runs, double run_ms)
+{
+	if (calibrate(s, c->buf, c->len, run_ms) != 0)
+		return -EBADMSG;
+	for (unsigned r = 0; r < runs; r++)
+		s->ns[r] = run_once(s->fn, c->buf, c->len, s->iters);
+	stats(s, runs);
+	printf("%-33s %5zu | %s alone: %.0f ns (%.0f..%.0f)\n", c->name, c->len, s->name,
+	       s->med, s->min, s->max);
+	return 0;
+}
+
 static int case_run(struct bcase *c, unsigned runs, double run_ms)
 {
 	int err;
@@ -325,9 +339,10 @@ static int check(const struct bmsg *m, bool want_totag)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: bench_parse [-r RUNS] [-t MS_PER_RUN] [-c CASE]\n"
+	fprintf(stderr, "usage: bench_parse [-r RUNS] [-t MS_PER_RUN] [-c CASE] [-p PARSER]\n"
 		"  RUNS 3..%d (default %d), MS_PER_RUN 1..1000 (default %d)\n"
-		"  CASE: a case name prefix, e.g. INVITE (default: all)\n",
+		"  CASE: a case name prefix, e.g. INVITE (default: all)\n"
+		"  PARSER: trunkline or libosip2, alone (for a profiler)\n",
 		RUNS_MAX, RUNS_DEFAULT, RUN_MS_DEFAULT);
 }
 
@@ -337,18 +352,20 @@ int main(int argc, char **argv)
 	char *invbody = NULL;
 	unsigned runs = RUNS_DEFAULT;
 	double run_ms = RUN_MS_DEFAULT;
-	const char *only = NULL;
+	const char *only = NULL, *alone = NULL;
 	int opt, err = 0;
 
-	while ((opt = getopt(argc, argv, "r:t:c:h")) != -1) {
+	while ((opt = getopt(argc, argv, "r:t:c:p:h")) != -1) {
 		switch (opt) {
 		case 'r': runs = (unsigned)atoi(optarg); break;
 		case 't': run_ms = atof(optarg); break;
 		case 'c': only = optarg; break;
+		case 'p': alone = optarg; break;
 		default: usage(); return opt == 'h' ? 0 : 2;
 		}
 	}
-	if (runs < 3 || runs > RUNS_MAX || run_ms < 1 || run_ms > 1000) {
+	if (runs < 3 || runs > RUNS_MAX || run_ms < 1 || run_ms > 1000 ||
+	    (alone && strcmp(alone, "trunkline") && strcmp(alone, "libosip2"))) {
 		usage();
 		return 2;
 	}
@@ -411,6 +428,12 @@ int main(int argc, char **argv)
 
 		if (only && strncmp(c->name, only, strlen(only)) != 0)
 			continue;
+		if (alone) {
+			if (case_profile(c, strcmp(alone, "trunkline") ? &c->osip : &c->tl,
+					 runs, run_ms) != 0)
+				printf("%-33s %5zu | parse failed, see above\n", c->name, c->len);
+			continue;
+		}
 		if (case_run(c, runs, run_ms) != 0) {
 			printf("%-33s %5zu | parse failed, see above\n", c->name, c->len);
 			continue;
