@@ -88,10 +88,15 @@ const char *sdp_dir_name(enum sdp_dir dir)
 	return dir_names[dir];
 }
 
+/* Compare a view with a literal: no strlen on the hot path. */
+#define PL_IS(x, lit) ((x)->l == sizeof(lit) - 1 && memcmp((x)->p, lit, sizeof(lit) - 1) == 0)
+
 static enum sdp_dir dir_of(const struct pl *name)
 {
+	if (name->l != 8)
+		return SDP_DIR_NONE;
 	for (unsigned d = SDP_SENDRECV; d <= SDP_INACTIVE; d++)
-		if (pl_eq_str(name, dir_names[d]))
+		if (memcmp(name->p, dir_names[d], 8) == 0)
 			return (enum sdp_dir)d;
 	return SDP_DIR_NONE;
 }
@@ -120,7 +125,7 @@ static const char *conn_parse(struct sdp_conn *c, const struct pl *val, int line
 
 		c->addr.l = (size_t)(slash - f[2].p);
 		/* IP4 multicast carries a TTL first; IP6 only a count (§5.7) */
-		if (pl_eq_str(&f[1], "IP6")) {
+		if (PL_IS(&f[1], "IP6")) {
 			c->num = rest;
 			if (s2)
 				return "bad c= address suffix";
@@ -285,7 +290,7 @@ int sdp_parse(struct sdp_session *s, const char *buf, size_t len)
 	}
 
 	while (p < end) {
-		const char *lf, *vend, *next;
+		const char *lf, *vend, *next, *bad;
 		struct sdp_line *ln;
 		struct pl val;
 
@@ -306,7 +311,13 @@ int sdp_parse(struct sdp_session *s, const char *buf, size_t len)
 			eline = s->linec + 1;
 			goto out;
 		}
-		lf = memchr(p, '\n', (size_t)(end - p));
+		/* one pass finds the line end and any CR or NUL before it */
+		bad = NULL;
+		for (lf = p; lf < end && *lf != '\n'; lf++)
+			if ((*lf == '\r' || *lf == '\0') && !bad)
+				bad = lf;
+		if (lf == end)
+			lf = NULL;
 		next = lf ? lf + 1 : end;
 		vend = lf ? lf : end;
 		/* a CR counts as line end only before LF: a lone CR at the
@@ -320,7 +331,7 @@ int sdp_parse(struct sdp_session *s, const char *buf, size_t len)
 			goto out;
 		}
 		val = pl_from(p + 2, (size_t)(vend - p - 2));
-		if (memchr(val.p, '\r', val.l) || memchr(val.p, '\0', val.l)) {
+		if (bad && bad < vend) {
 			emsg = "CR or NUL inside a line";
 			err = -EBADMSG;
 			goto out;
@@ -395,9 +406,9 @@ int sdp_parse(struct sdp_session *s, const char *buf, size_t len)
 					m->dir = d;
 				else
 					s->dir = d;
-			} else if (m && pl_eq_str(&name, "rtcp")) {
+			} else if (m && PL_IS(&name, "rtcp")) {
 				emsg = rtcp_parse(m, &value);
-			} else if (m && pl_eq_str(&name, "rtcp-mux")) {
+			} else if (m && PL_IS(&name, "rtcp-mux")) {
 				m->rtcp_mux = true;
 			}
 			break;
@@ -740,7 +751,7 @@ int sdp_write(const struct sdp_session *s, const struct sdp_rewrite *rw,
 			if (rw->dir[mi] != SDP_DIR_NONE && dir_of(&name) != SDP_DIR_NONE) {
 				wputs(&w, sdp_dir_name(rw->dir[mi]) ? sdp_dir_name(rw->dir[mi]) : "");
 				done = true;
-			} else if (pl_eq_str(&name, "rtcp") && m->rtcp_port >= 0 &&
+			} else if (PL_IS(&name, "rtcp") && m->rtcp_port >= 0 &&
 				   (rw->rtcp_ports[mi] > 0 || (m->rtcp_addr.p && conn_rw))) {
 				write_rtcp(&w, ln, rw, rw->rtcp_ports[mi]);
 				done = true;

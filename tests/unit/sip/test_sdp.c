@@ -376,6 +376,25 @@ static void test_version_bump(void **state)
 	assert_null(sdp_dir_name(SDP_DIR_NONE));
 }
 
+/* Not a pass/fail figure: prints what parsing an offer costs on this build. */
+static void test_parse_speed(void **state)
+{
+	static struct sdp_session s;
+	enum { N = 20000 };
+	uint64_t t0;
+
+	(void)state;
+	t0 = time_us();
+	for (int i = 0; i < N; i++)
+		assert_int_equal(sdp_parse(&s, offer_g711, sizeof(offer_g711) - 1), 0);
+	printf("sdp_parse: %.3f us per offer (%zu bytes)\n", (double)(time_us() - t0) / N,
+	       sizeof(offer_g711) - 1);
+	t0 = time_us();
+	for (int i = 0; i < N; i++)
+		assert_true(sdp_write(&s, NULL, outbuf, sizeof(outbuf)) > 0);
+	printf("sdp_write: %.3f us per offer\n", (double)(time_us() - t0) / N);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -387,6 +406,7 @@ int main(void)
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_prefixes),
 		cmocka_unit_test(test_version_bump),
+		cmocka_unit_test(test_parse_speed),
 	};
 	return cmocka_run_group_tests_name("sip_sdp", tests, NULL, NULL);
 }
