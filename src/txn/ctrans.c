@@ -150,7 +150,7 @@ static void tmr_retx_h(void *arg)
 	err = cli_tx(ct, ct->req, ct->reqlen);
 	if (err) {
 		/* §17.1.4: a transport error ends the transaction. */
-		LWARN("retransmit failed err=%d", err);
+		LWARN("msg=\"retransmit failed\" err=%d", err);
 		cli_report(ct, err, NULL);
 		cli_terminate(ct);
 		return;
@@ -169,7 +169,7 @@ static void tmr_to_h(void *arg)
 	case TRYING:
 	case PROCEEDING:
 		atomic_fetch_add(&ct->s->cli_timeouts, 1);
-		LINFO("timer %s: no final response call_id=%.*s",
+		LINFO("msg=\"no final response\" timer=%s call_id=%.*s",
 		      ct->invite ? "B" : "F", PL_FMT(&ct->msg->callid));
 		tmr_cancel(&ct->tmr_retx);
 		set_state(ct, TERMINATED);
@@ -244,7 +244,7 @@ static void cli_send_cancel(struct txn_cli *ct)
 	if (!err)
 		err = cli_start(NULL, ct->s, ct->proto, &ct->dst, mb.buf, mb.len, NULL, NULL);
 	if (err)
-		LWARN("CANCEL failed err=%d", err);
+		LWARN("msg=\"CANCEL failed\" err=%d", err);
 	sip_mb_free(&mb);
 }
 
@@ -309,7 +309,7 @@ static void cli_recv_invite(struct txn_cli *ct, const struct sip_msg *resp)
 			if (!err)
 				err = cli_tx(ct, mb.buf, mb.len);
 			if (err) {
-				LWARN("ACK failed err=%d", err);
+				LWARN("msg=\"ACK failed\" err=%d", err);
 				sip_mb_free(&mb);
 			}
 			else {

@@ -178,7 +178,7 @@ static void tmr_retx_h(void *arg)
 		int err = tp_send(st->s->tp, st->proto, &st->dst, st->conn, st->resp,
 				  st->resplen);
 		if (err)
-			LDEBUG("retransmit failed err=%d", err);
+			LDEBUG("msg=\"retransmit failed\" err=%d", err);
 		st->g_ival = st->g_ival * 2 < cfg->t2 ? st->g_ival * 2 : cfg->t2;
 		tmr_start(&st->tmr_retx, st->loop, st->g_ival, tmr_retx_h, st);
 	}
@@ -199,7 +199,7 @@ static void tmr_end_h(void *arg)
 		return;
 	}
 	if (st->invite && st->state == COMPLETED)
-		LINFO("timer H: no ACK for final response scode=%u call_id=%.*s",
+		LINFO("msg=\"no ACK\" timer=H scode=%u call_id=%.*s",
 		      st->scode, PL_FMT(&st->msg->callid));
 	st->state = TERMINATED;
 	tmr_cancel(&st->tmr_retx);
@@ -273,7 +273,7 @@ static void srv_sync(struct txn_srv *st)
 	}
 	err = loop_call(st->loop, sync_h, mem_ref(st));
 	if (err) {
-		LERR("cannot reach owner loop err=%d", err);
+		LERR("msg=\"cannot reach owner loop\" err=%d", err);
 		mem_deref(st);
 	}
 }
@@ -291,7 +291,7 @@ static void srv_absorb(struct txn_srv *st)
 		int err = tp_send(st->s->tp, st->proto, &st->dst, st->conn, st->resp,
 				  st->resplen);
 		if (err)
-			LDEBUG("resend failed err=%d", err);
+			LDEBUG("msg=\"resend failed\" err=%d", err);
 	}
 	pthread_mutex_unlock(&st->lock);
 }
@@ -523,7 +523,7 @@ int txn_srv_reply(struct txn_srv *st, uint16_t scode, const char *buf, size_t le
 	st->state = next;
 	err = tp_send(st->s->tp, st->proto, &st->dst, st->conn, st->resp, st->resplen);
 	if (err)
-		LWARN("send failed scode=%u err=%d", scode, err);
+		LWARN("msg=\"send failed\" scode=%u err=%d", scode, err);
 	pthread_mutex_unlock(&st->lock);
 
 	if (changed)

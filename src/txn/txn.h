@@ -34,8 +34,10 @@ struct txn_cli;
 /** A transaction stack sending through tp (borrowed, must outlive it).
  *  cfg NULL: txn_cfg_default. */
 int txn_stack_alloc(struct txn_stack **sp, struct tp *tp, const struct txn_cfg *cfg);
-/** Terminate every transaction and free the stack. Call it after
- *  tp_stop() (no worker runs any more) and before tp_free(). NULL-safe. */
+/** Terminate every transaction (no handler is called) and free the stack.
+ *  Call it after tp_stop() (no worker runs any more) and before tp_free();
+ *  references the TU still holds stay valid but must not be used to send.
+ *  NULL-safe. */
 void txn_stack_free(struct txn_stack *s);
 
 /* ---------------------------- server ----------------------------- */

@@ -302,6 +302,47 @@ static void test_final_absorbed(void **state)
 	harness_stop(&h);
 }
 
+/* A response handed in by another thread (another worker in real life)
+ * is copied to the transaction's loop; a 2xx retransmission is -ENOENT at
+ * once. */
+static void test_recv_other_thread(void **state)
+{
+	struct harness h;
+	struct send_job j;
+	struct sip_msg *m = malloc(sizeof(*m));
+	struct sip_perr perr;
+	struct tp_pkt pkt;
+	char req[4096], resp[2048], via[256], cseq[64];
+
+	(void)state;
+	assert_non_null(m);
+	harness_start(&h, &cfg_a);
+	cli_send(&h, &j, "INVITE", "z9hG4bKoth1", "oth1@test");
+	assert_true(peer_expect(&h, "INVITE ", req, sizeof(req), 1000));
+	assert_true(msg_hdr(req, "Via", via, sizeof(via)));
+	assert_true(msg_hdr(req, "CSeq", cseq, sizeof(cseq)));
+	snprintf(resp, sizeof(resp),
+		 "SIP/2.0 200 OK\r\nVia: %s\r\nFrom: <sip:alice@example.com>;tag=us1\r\n"
+		 "To: <sip:bob@example.com>;tag=peer6\r\nCall-ID: oth1@test\r\n"
+		 "CSeq: %s\r\nContent-Length: 0\r\n\r\n", via, cseq);
+	assert_int_equal(sip_msg_parse(m, resp, strlen(resp), NULL, &perr), 0);
+	memset(&pkt, 0, sizeof(pkt));
+	pkt.buf = resp;
+	pkt.len = strlen(resp);
+	pkt.proto = TP_UDP;
+	pkt.src = h.peer_addr;
+
+	assert_int_equal(txn_cli_recv(h.s, m, &pkt), 0);
+	assert_true(wait_count(&h, &h.resp_calls, 1, 1000));
+	assert_int_equal(txn_cli_recv(h.s, m, &pkt), -ENOENT);
+	h_lock(&h);
+	assert_int_equal(h.codes[0], 200);
+	h_unlock(&h);
+	free(m);
+	mem_deref(j.ct);
+	harness_stop(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -310,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_ict_486_ack),
 		cmocka_unit_test(test_ict_cancel),
 		cmocka_unit_test(test_final_absorbed),
+		cmocka_unit_test(test_recv_other_thread),
 	};
 
 	return cmocka_run_group_tests_name("txn_ctrans", tests, NULL, NULL);
