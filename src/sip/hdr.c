@@ -229,6 +229,54 @@ static const uint8_t hdr_slot[256] = {
 	[254] = SIP_HDR_ROUTE,
 };
 
+/*
+ * p equals lowercase lname ignoring ASCII case, a word at a time.
+ * Letters in lname have bit 6 set; shifted down it becomes the 0x20
+ * case bit, so only letter positions fold case ('-' and digits compare
+ * exactly).
+ */
+static inline uint64_t ld8(const char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return v;
+}
+
+static inline uint32_t ld4(const char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static inline uint16_t ld2(const char *p)
+{
+	uint16_t v;
+	memcpy(&v, p, 2);
+	return v;
+}
+
+#define CASE_EQ(w, lw, m) ((((w) | (((lw) & (m)) >> 1))) == (lw))
+
+/* Overlapping whole-word loads: no byte loop, l >= 2. */
+static inline bool name_eq(const char *p, const char *lname, size_t l)
+{
+	const uint64_t m8 = 0x4040404040404040ull;
+
+	if (l >= 8) {
+		for (size_t i = 0; i + 8 <= l; i += 8) {
+			if (!CASE_EQ(ld8(p + i), ld8(lname + i), m8))
+				return false;
+		}
+		return CASE_EQ(ld8(p + l - 8), ld8(lname + l - 8), m8);
+	}
+	if (l >= 4)
+		return CASE_EQ(ld4(p), ld4(lname), 0x40404040u) &&
+		       CASE_EQ(ld4(p + l - 4), ld4(lname + l - 4), 0x40404040u);
+	return CASE_EQ(ld2(p), ld2(lname), 0x4040u) &&
+	       CASE_EQ(ld2(p + l - 2), ld2(lname + l - 2), 0x4040u);
+}
+
 enum sip_hdrid sip_hdr_id(const struct pl *name)
 {
 	const char *p = name->p;
@@ -246,7 +294,7 @@ enum sip_hdrid sip_hdr_id(const struct pl *name)
 	cl = (unsigned char)p[l - 1] | 0x20;
 	cm = (unsigned char)p[l / 2] | 0x20;
 	id = hdr_slot[HDR_HASH((unsigned)l, c0, cl, cm)];
-	if (id && hdr_info[id].len == l && lc_eq(p, hdr_info[id].lname, l))
+	if (id && hdr_info[id].len == l && name_eq(p, hdr_info[id].lname, l))
 		return (enum sip_hdrid)id;
 	return SIP_HDR_OTHER;
 }

@@ -160,7 +160,15 @@ static int decode_tel(struct sip_uri *uri, const char *p, const char *e)
 		}
 		uri->params = pl_from(s, (size_t)(p - s));
 	}
-	return p == e ? 0 : -EBADMSG;
+	if (p != e)
+		return -EBADMSG;
+	/* RFC 3966 §5.1.5: a local number needs its context */
+	if (!global) {
+		struct pl ctx;
+		if (sip_param_get(&uri->params, "phone-context", &ctx))
+			return -EBADMSG;
+	}
+	return 0;
 }
 
 int sip_uri_decode(struct sip_uri *uri, const struct pl *text)
