@@ -581,11 +581,6 @@ static int conn_connect(struct tp *tp, const struct sa *dst, const char *buf, si
 			break;
 		}
 	}
-	if (connect(fd, &dst->u.sa, dst->len) < 0 && errno != EINPROGRESS) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
 	c = conn_new(wk, fd, dst, true);
 	if (!c) {
 		close(fd);
@@ -594,12 +589,13 @@ static int conn_connect(struct tp *tp, const struct sa *dst, const char *buf, si
 	err = wq_append(c, buf, len);
 	if (err)
 		goto out;
+	/* list it before connect(): a thread racing to the same destination
+	 * then finds this one instead of opening a second connection */
 	pthread_mutex_lock(&tp->lock);
 	struct tp_conn **b = ctab_bucket(tp, dst);
 	for (other = *b; other && !sa_cmp(&other->peer, dst); other = other->hnext)
 		;
 	if (other) {
-		/* another thread connected meanwhile: use that one */
 		mem_ref(other);
 	} else {
 		c->hnext = *b;
@@ -615,6 +611,10 @@ static int conn_connect(struct tp *tp, const struct sa *dst, const char *buf, si
 		err = conn_send(other, buf, len);
 		mem_deref(other);
 		return err;
+	}
+	if (connect(fd, &dst->u.sa, dst->len) < 0 && errno != EINPROGRESS) {
+		err = -errno;
+		goto out;
 	}
 	atomic_fetch_add_explicit(&wk->st.tx_msgs, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&wk->st.tx_bytes, len, memory_order_relaxed);

@@ -31,7 +31,8 @@ struct tp_pkt {
 	enum tp_proto proto;
 	struct sa src;          /* the peer's address */
 	struct sa local;        /* our local address it arrived on */
-	struct tp_conn *conn;   /* borrowed: TCP/TLS connection, NULL for UDP */
+	struct tp_conn *conn;   /* borrowed: TCP/TLS connection, NULL for UDP;
+				 * mem_ref() it to keep it past the callback */
 	unsigned worker;        /* index of the worker thread that read it */
 };
 
@@ -63,7 +64,8 @@ struct tp;
 int tp_alloc(struct tp **tpp, const struct tp_prm *prm);
 /** Start the worker threads. */
 int tp_start(struct tp *tp);
-/** Stop the workers, join them, close sockets. Idempotent. */
+/** Stop the workers, join them, close sockets and connections. Idempotent.
+ *  Not concurrently with tp_send() from other threads. */
 void tp_stop(struct tp *tp);
 void tp_free(struct tp *tp);
 
@@ -83,7 +85,9 @@ int tp_local(const struct tp *tp, enum tp_proto proto, int af, struct sa *local)
  * over conn when given and open, else over an open connection to dst,
  * else a new connection (queued until connected). Safe from any thread.
  * 0 or -errno (-ENOTCONN when a given conn is closed and the
- * destination is not reachable anew).
+ * destination is not reachable anew; -ESHUTDOWN after tp_stop();
+ * -ENOBUFS when 4 MiB already wait on the connection). 0 means queued:
+ * a connect that fails later drops the bytes (logged at debug level).
  */
 int tp_send(struct tp *tp, enum tp_proto proto, const struct sa *dst,
 	    struct tp_conn *conn, const char *buf, size_t len);
@@ -100,7 +104,10 @@ enum tp_proto tp_req_proto(enum tp_proto wanted, size_t len);
  * whose top Via is via and that arrived as pkt. Reliable transports answer
  * on the same connection (*connp = pkt->conn). For UDP: maddr, else
  * received (or the source address) with rport (or the source port) or the
- * Via port or 5060.
+ * Via port or 5060. For reliable transports dst is the fallback for a
+ * connection closed meanwhile (§18.2.2: received or source IP, sent-by
+ * port or 5060/5061), to pass to tp_send() with the conn.
+ * 0, or -EADDRNOTAVAIL when maddr is a host name (resolve it first).
  */
 int tp_resp_dst(const struct sip_via *via, const struct tp_pkt *pkt,
 		struct sa *dst, struct tp_conn **connp);

@@ -13,7 +13,7 @@ static struct tp *tp;
 static struct sa lsn;
 static size_t blocks;
 
-static int setup(void **state, unsigned idle_ms, unsigned per_src)
+static int setup(void **state, unsigned idle_ms, unsigned per_src, unsigned total)
 {
 	struct tp_prm prm;
 
@@ -23,6 +23,7 @@ static int setup(void **state, unsigned idle_ms, unsigned per_src)
 	prm_listen(&prm, TP_TCP, "127.0.0.1");
 	prm.tcp_idle_ms = idle_ms;
 	prm.tcp_max_per_src = per_src;
+	prm.tcp_max_conns = total;
 	prm.dscp = 26;
 	if (tp_alloc(&tp, &prm))
 		return -1;
@@ -31,9 +32,10 @@ static int setup(void **state, unsigned idle_ms, unsigned per_src)
 	return tp_start(tp);
 }
 
-static int setup_default(void **state) { return setup(state, 0, 0); }
-static int setup_idle(void **state) { return setup(state, 200, 0); }
-static int setup_cap(void **state) { return setup(state, 0, 2); }
+static int setup_default(void **state) { return setup(state, 0, 0, 0); }
+static int setup_idle(void **state) { return setup(state, 200, 0, 0); }
+static int setup_cap(void **state) { return setup(state, 0, 2, 0); }
+static int setup_total(void **state) { return setup(state, 0, 0, 1); }
 
 static int teardown(void **state)
 {
@@ -171,6 +173,22 @@ static void test_per_source_cap(void **state)
 	close(fd[1]);
 }
 
+static void test_total_cap(void **state)
+{
+	int a = tcp_client(&lsn), b;
+	struct tp_stats st;
+
+	(void)state;
+	assert_int_equal(send(a, MSG, sizeof(MSG) - 1, 0), (ssize_t)sizeof(MSG) - 1);
+	assert_true(rec_wait(1, 2000));
+	b = tcp_client(&lsn);
+	assert_true(peer_closed(b));
+	tp_stats_get(tp, &st);
+	assert_int_equal(st.tcp_refused, 1);
+	close(a);
+	close(b);
+}
+
 static void test_response_same_conn(void **state)
 {
 	int fd = tcp_client(&lsn);
@@ -251,6 +269,47 @@ static void test_outgoing_reuse(void **state)
 	mem_deref(kept);
 }
 
+enum { SENDERS = 4, PER_SENDER = 300 };
+static struct sa mt_dst;
+
+static void *sender(void *arg)
+{
+	(void)arg;
+	for (int i = 0; i < PER_SENDER; i++)
+		if (tp_send(tp, TP_TCP, &mt_dst, NULL, MSG, sizeof(MSG) - 1) != 0)
+			return (void *)1;
+	return NULL;
+}
+
+/* Threads racing to open and use one connection: one connection, every
+ * message whole and none lost. */
+static void test_concurrent_senders(void **state)
+{
+	int lfd = plain_listener(&mt_dst), cfd;
+	pthread_t th[SENDERS];
+	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
+	char b[sizeof(MSG)];
+
+	(void)state;
+	for (int i = 0; i < SENDERS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, sender, NULL), 0);
+	assert_int_equal(poll(&pfd, 1, 2000), 1);
+	cfd = accept(lfd, NULL, NULL);
+	assert_true(cfd >= 0);
+	for (int i = 0; i < SENDERS * PER_SENDER; i++) {
+		read_exact(cfd, b, sizeof(MSG) - 1);
+		assert_memory_equal(b, MSG, sizeof(MSG) - 1);
+	}
+	for (int i = 0; i < SENDERS; i++) {
+		void *ret;
+		pthread_join(th[i], &ret);
+		assert_null(ret);
+	}
+	assert_int_equal(poll(&pfd, 1, 50), 0);
+	close(cfd);
+	close(lfd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -259,8 +318,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_no_content_length, setup_default, teardown),
 		cmocka_unit_test_setup_teardown(test_idle, setup_idle, teardown),
 		cmocka_unit_test_setup_teardown(test_per_source_cap, setup_cap, teardown),
+		cmocka_unit_test_setup_teardown(test_total_cap, setup_total, teardown),
 		cmocka_unit_test_setup_teardown(test_response_same_conn, setup_default, teardown),
 		cmocka_unit_test_setup_teardown(test_outgoing_reuse, setup_default, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_senders, setup_default, teardown),
 	};
 	return cmocka_run_group_tests_name("transport_tcp", tests, NULL, NULL);
 }
