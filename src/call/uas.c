@@ -38,6 +38,7 @@ struct uas {
 	struct tp *tp;                /* borrowed */
 	struct txn_stack *txn;        /* borrowed */
 	atomic_bool draining;
+	atomic_uint busy;             /* uas_recv calls under way */
 
 	pthread_mutex_t lock;         /* guards holds, nholds */
 	pthread_cond_t cond;          /* signalled when nholds drops */
@@ -431,6 +432,9 @@ void uas_recv(const struct tp_pkt *pkt, void *arg)
 	/* Nothing of the previous message may survive a parse that stops
 	 * early: a stale view would point into a freed buffer. */
 	memset(&msg, 0, offsetof(struct sip_msg, hdrv));
+	/* Before any look at "draining" (both seq_cst): uas_drain either
+	 * waits for this call or this call sees the drain. */
+	atomic_fetch_add(&u->busy, 1);
 	memset(&perr, 0, sizeof(perr));
 	rc = sip_msg_parse(&msg, pkt->buf, pkt->len, &u->prm.limits, &perr);
 
@@ -483,6 +487,7 @@ void uas_recv(const struct tp_pkt *pkt, void *arg)
 out:
 	mem_deref(st);
 	log_ctx_clear();
+	atomic_fetch_sub(&u->busy, 1);
 }
 
 /* ----------------------------- life -------------------------------- */
@@ -549,6 +554,7 @@ static void flush_worker(void *arg)
 int uas_drain(struct uas *u, uint32_t timeout_ms)
 {
 	struct timespec ts;
+	uint64_t deadline;
 	int err = 0;
 
 	if (!u)
@@ -566,17 +572,25 @@ int uas_drain(struct uas *u, uint32_t timeout_ms)
 			loop_call(l, flush_worker, u);
 	}
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	/* Wait for held INVITEs to be answered and for messages being
+	 * handled right now (they may be about to hold one). Workers do not
+	 * signal the end of each message: poll that in short slices. */
+	deadline = time_ms() + timeout_ms;
 	pthread_mutex_lock(&u->lock);
-	while (u->nholds && !err) {
-		if (pthread_cond_timedwait(&u->cond, &u->lock, &ts) == ETIMEDOUT)
+	while (u->nholds || atomic_load(&u->busy)) {
+		uint64_t now = time_ms();
+
+		if (now >= deadline) {
 			err = -ETIMEDOUT;
+			break;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += 10 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&u->cond, &u->lock, &ts);
 	}
 	pthread_mutex_unlock(&u->lock);
 	return err;
