@@ -45,7 +45,7 @@ start=$SECONDS
 for tool in sipp ss awk; do
   command -v $tool >/dev/null || { echo "run.sh: $tool not found (scripts/deps.sh bench)" >&2; exit 2; }
 done
-work=$(mktemp -d "${TMPDIR:-/tmp}/options-bench.XXXXXX") || exit 2
+work=$(mktemp -d -t options-bench.XXXXXX) || exit 2
 ours=()          # PIDs of the long-running processes we started
 cleanup() {
   local p i
