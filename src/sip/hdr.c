@@ -229,12 +229,6 @@ static const uint8_t hdr_slot[256] = {
 	[254] = SIP_HDR_ROUTE,
 };
 
-/*
- * p equals lowercase lname ignoring ASCII case, a word at a time.
- * Letters in lname have bit 6 set; shifted down it becomes the 0x20
- * case bit, so only letter positions fold case ('-' and digits compare
- * exactly).
- */
 static inline uint64_t ld8(const char *p)
 {
 	uint64_t v;
@@ -256,9 +250,15 @@ static inline uint16_t ld2(const char *p)
 	return v;
 }
 
+/*
+ * p equals lowercase lname ignoring ASCII case, a word at a time.
+ * Letters in lname have bit 6 set; shifted down it becomes the 0x20
+ * case bit, so only letter positions fold case ('-' and digits compare
+ * exactly).
+ */
 #define CASE_EQ(w, lw, m) ((((w) | (((lw) & (m)) >> 1))) == (lw))
 
-/* Overlapping whole-word loads: no byte loop, l >= 2. */
+/* Overlapping whole-word loads, no byte loop; l >= 2. */
 static inline bool name_eq(const char *p, const char *lname, size_t l)
 {
 	const uint64_t m8 = 0x4040404040404040ull;

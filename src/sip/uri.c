@@ -349,25 +349,34 @@ static unsigned param_count(const struct pl *params)
 
 /*
  * Parameters of a compared to b. must_match: every parameter of a must be
- * in b with the same value (tel, and the RFC 3261 special names);
- * otherwise a parameter of a only has to match when b has it too.
+ * in b with the same value (tel); otherwise a parameter of a only has to
+ * match when b has it too. A name given twice matches any of b's values
+ * for it, so that every URI equals itself.
  */
 static bool params_cover(const struct pl *a, const struct pl *b, bool must_match, const char *skip)
 {
 	const char *p, *e;
-	struct pl pn, pv, bv;
+	struct pl pn, pv;
 
 	if (!a->p)
 		return true;
 	p = a->p;
 	e = p + a->l;
 	while (sip__param_scan(&p, e, &pn, &pv, CC_PARAM | CC_TOKEN, CC_PARAM | CC_TOKEN) > 0) {
-		if (!param_find(b, &pn, &bv)) {
-			if (must_match)
-				return false;
-			continue;
+		const char *q = b->p, *be = q ? q + b->l : NULL;
+		struct pl bn, bv;
+		bool named = false, match = false;
+
+		while (q && !match &&
+		       sip__param_scan(&q, be, &bn, &bv, CC_PARAM | CC_TOKEN, CC_PARAM | CC_TOKEN) > 0) {
+			if (!esc_eq(&pn, &bn, true, NULL))
+				continue;
+			named = true;
+			match = esc_eq(&pv, &bv, true, skip);
 		}
-		if (!esc_eq(&pv, &bv, true, skip))
+		if (!named && !must_match)
+			continue;
+		if (!match)
 			return false;
 	}
 	return true;
