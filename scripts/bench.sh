@@ -16,6 +16,11 @@ if [ -x "$build/bench/bench_parse" ]; then
 else
   echo "bench_parse not built (needs libosip2-dev and the sip module)"; rc=1
 fi
+if [ -x "$build/bench/bench_route" ]; then
+  echo
+  echo "== routing: prefix table build and lookup (bench/bench_route.c)"
+  "$build/bench/bench_route" || rc=1
+fi
 echo
 echo "== OPTIONS per second under SIPp: trunkline vs Kamailio (bench/options/run.sh)"
 "$root/bench/options/run.sh" "$build" || rc=1
