@@ -73,25 +73,15 @@ static inline void count(atomic_uint_fast64_t *c)
 static void stateless_tag(const struct sip_msg *msg, char tag[SIP_TAG_LEN + 1])
 {
 	const struct pl *parts[] = { &msg->callid, &msg->via.branch, &msg->from.tag };
-	uint8_t buf[512];
-	size_t n = 0;
-	uint64_t h;
+	uint64_t key[ARRAY_SIZE(parts) + 1];
 
-	for (size_t i = 0; i < ARRAY_SIZE(parts); i++) {
-		size_t l = parts[i]->p ? parts[i]->l : 0;
-
-		/* Leave room for the separator and the CSeq number. */
-		if (l > sizeof(buf) - n - 1 - 3 * sizeof(uint32_t))
-			l = sizeof(buf) - n - 1 - 3 * sizeof(uint32_t);
-		memcpy(buf + n, parts[i]->p ? parts[i]->p : "", l);
-		n += l;
-		buf[n++] = 0;
-	}
-	memcpy(buf + n, &msg->cseq.num, sizeof(msg->cseq.num));
-	n += sizeof(msg->cseq.num);
-
-	h = hash_keyed(buf, n);
-	snprintf(tag, SIP_TAG_LEN + 1, "%016llx", (unsigned long long)h);
+	/* Hash each key apart, then the hashes: no field can shift into
+	 * another, whatever their lengths. */
+	for (size_t i = 0; i < ARRAY_SIZE(parts); i++)
+		key[i] = parts[i]->p ? hash_keyed(parts[i]->p, parts[i]->l) : 0;
+	key[ARRAY_SIZE(parts)] = msg->cseq.num;
+	snprintf(tag, SIP_TAG_LEN + 1, "%016llx",
+		 (unsigned long long)hash_keyed(key, sizeof(key)));
 }
 
 static void reply_stateless(struct uas *u, const struct tp_pkt *pkt,

@@ -664,6 +664,18 @@ def t_config(ctx):
     rc, _, err = run("--no-such-option")
     check(rc == 2, "bad option: exit %d" % rc)
 
+    # A listen address in use: exit 1 (could not start), naming it.
+    busy = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    busy.bind(("127.0.0.1", 0))
+    busy.listen(1)
+    port = busy.getsockname()[1]
+    inuse = conf("inuse.conf", "[sip]\nlisten = tcp:127.0.0.1:%d\nworkers = 1\n" % port)
+    try:
+        rc, out, err = run("-c", inuse)
+    finally:
+        busy.close()
+    check(rc == 1 and "127.0.0.1:%d" % port in out + err, "address in use: %d %r" % (rc, out + err))
+
 
 @test
 def t_log_reopen(ctx):
