@@ -136,7 +136,17 @@ static const char v1_sql[] =
 	"CREATE INDEX numbers_customer ON numbers(customer_id);\n"
 	"CREATE INDEX numbers_trunk ON numbers(trunk_id);\n"
 
-	GEN_TRIGGERS("tariffs") GEN_TRIGGERS("customers") GEN_TRIGGERS("trunks")
+	/* A customer's balance moves with every rated call: it is live state,
+	 * not provisioning, so changing only the balance does not bump the
+	 * generation (no snapshot rebuild per call). */
+	"CREATE TRIGGER customers_gen_ins AFTER INSERT ON customers"
+	" BEGIN UPDATE prov_generation SET gen = gen + 1 WHERE id = 1; END;\n"
+	"CREATE TRIGGER customers_gen_upd AFTER UPDATE OF name, country, tariff_id, credit_limit,"
+	" max_channels, max_cps, enabled ON customers"
+	" BEGIN UPDATE prov_generation SET gen = gen + 1 WHERE id = 1; END;\n"
+	"CREATE TRIGGER customers_gen_del AFTER DELETE ON customers"
+	" BEGIN UPDATE prov_generation SET gen = gen + 1 WHERE id = 1; END;\n"
+	GEN_TRIGGERS("tariffs") GEN_TRIGGERS("trunks")
 	GEN_TRIGGERS("trunk_uris") GEN_TRIGGERS("carriers") GEN_TRIGGERS("gateways")
 	GEN_TRIGGERS("rates") GEN_TRIGGERS("tariff_rates") GEN_TRIGGERS("numbers")
 

@@ -322,9 +322,12 @@ static int kind_add(struct store *st, const struct kind *k, void *row)
 		goto out;
 	err = st->be->step(s);
 	if (err == 1) {
-		*(int64_t *)row = st->be->col_i64(s, 0);
+		int64_t id = st->be->col_i64(s, 0);
+
 		while ((err = st->be->step(s)) == 1)
 			;
+		if (!err)
+			*(int64_t *)row = id;
 	}
 	if (err == -ENOENT)
 		err = explain_missing_ref(st, k, row);
@@ -510,6 +513,38 @@ int store_tariff_find(struct store *st, const char *name, struct store_tariff *o
 int store_number_find(struct store *st, const char *e164, struct store_number *out)
 {
 	return e164 ? kind_get(st, &k_number, 0, e164, out) : -EINVAL;
+}
+
+int store_customer_balance_add(struct store *st, int64_t id, int64_t delta, int64_t *balance)
+{
+	struct store_stmt *s = NULL;
+	int err;
+
+	if (!st)
+		return -EINVAL;
+	store_err_clear(st);
+	/* one statement: atomic against other connections charging too */
+	err = stmt_prepare(st, "UPDATE customers SET balance = balance + ? WHERE id = ?"
+			   " RETURNING balance", &s);
+	if (err)
+		return err;
+	err = st->be->bind_i64(s, 1, delta);
+	if (!err)
+		err = st->be->bind_i64(s, 2, id);
+	if (!err)
+		err = st->be->step(s);
+	if (err == 1) {
+		int64_t b = st->be->col_i64(s, 0);
+
+		while ((err = st->be->step(s)) == 1)
+			;
+		if (!err && balance)
+			*balance = b;
+	} else if (!err) {
+		err = store_err(st, -ENOENT, "customer %lld not found", (long long)id);
+	}
+	st->be->finalize(s);
+	return err;
 }
 
 /* ------------------------------------------------------------------ */

@@ -2,6 +2,8 @@
 /** @file sqlite.c  SQLite backend of the store: WAL, busy timeout, error
  *                  mapping of constraint failures to errno values. */
 #include <errno.h>
+#include <limits.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
@@ -88,10 +90,28 @@ static int sq_exec(struct store *st, const char *sql)
 	return rc == SQLITE_OK ? 0 : map_err(st, rc);
 }
 
+/* Create the file's directory when only that last level is missing
+ * (var/ of the default var/trunkline.db on a fresh checkout). */
+static void mkdir_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[PATH_MAX];
+
+	if (!slash || slash == path || (size_t)(slash - path) >= sizeof(dir) ||
+	    !strcmp(path, ":memory:"))
+		return;
+	memcpy(dir, path, (size_t)(slash - path));
+	dir[slash - path] = '\0';
+	if (mkdir(dir, 0750) == 0)
+		LINFO("dir=%s created", dir);
+}
+
 static int sq_open(struct store *st, const char *path)
 {
 	sqlite3 *db = NULL;
 	int rc, err;
+
+	mkdir_parent(path);
 
 	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 			     SQLITE_OPEN_NOMUTEX, NULL);

@@ -46,7 +46,7 @@ struct store;
  * Open (and on first use create and migrate) a database. url is
  * "sqlite:PATH" or a bare PATH (SQLite); other schemes select other
  * backends ("postgres://..." once it exists: -EPROTONOSUPPORT until then).
- * Missing parent directories of a SQLite path are not created.
+ * The file's directory is created when only its last level is missing.
  * Sets *sp only on success; on failure the log says why.
  */
 int store_open(struct store **sp, const char *url);
@@ -204,6 +204,15 @@ STORE_KIND_DECL(carrier);
 STORE_KIND_DECL(gateway);
 STORE_KIND_DECL(tariff);
 STORE_KIND_DECL(number);
+
+/**
+ * Add delta (micro-units, negative to charge) to a customer's balance in
+ * one atomic statement; *balance (may be NULL) gets the new value. Use this
+ * rather than store_customer_update, which writes every column. Balance
+ * changes alone do not bump the generation: they are live state.
+ * Overflow beyond int64 is -EINVAL (SQLite refuses it as an integer).
+ */
+int store_customer_balance_add(struct store *st, int64_t id, int64_t delta, int64_t *balance);
 
 /* Lookups by unique key; out owns its strings (store_K_reset). -ENOENT. */
 int store_customer_find(struct store *st, const char *name, struct store_customer *out);

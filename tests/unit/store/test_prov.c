@@ -86,6 +86,10 @@ static void test_open_migrate(void **state)
 	assert_null(again);
 	assert_int_not_equal(store_open(&again, "/nonexistent-dir/x/y.db"), 0);
 	assert_null(again);
+	/* a missing last directory level is created */
+	snprintf(url, sizeof(url), "sqlite:%s/var/t.db", fx->t.dir);
+	assert_int_equal(store_open(&again, url), 0);
+	store_close(again);
 }
 
 static void test_customer_money(void **state)
@@ -123,6 +127,21 @@ static void test_customer_money(void **state)
 	assert_true(g.balance == -250000);
 	assert_false(g.enabled);
 	store_customer_reset(&g);
+
+	/* charging: atomic, exact, no generation bump */
+	uint64_t gen0, gen1;
+	int64_t bal = 0;
+	assert_int_equal(store_generation(fx->st, &gen0), 0);
+	assert_int_equal(store_customer_balance_add(fx->st, c.id, -1, &bal), 0);
+	assert_true(bal == -250001);
+	assert_int_equal(store_customer_balance_add(fx->st, c.id, 250001, NULL), 0);
+	assert_int_equal(store_generation(fx->st, &gen1), 0);
+	assert_true(gen0 == gen1);
+	assert_int_equal(store_customer_balance_add(fx->st, c.id, INT64_MAX, NULL), 0);
+	assert_int_equal(store_customer_balance_add(fx->st, c.id, 1, NULL), -EINVAL);
+	assert_int_equal(store_customer_balance_add(fx->st, 424242, 1, NULL), -ENOENT);
+	assert_int_equal(store_customer_balance_add(fx->st, c.id, INT64_MIN + 1, &bal), 0);
+	assert_true(bal == 0);
 
 	/* duplicate name: -EEXIST naming the column */
 	struct store_customer d = { .name = "acme" };
