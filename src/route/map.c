@@ -3,7 +3,48 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "route_int.h"
+
+enum { HUGE_PAGE = 2 << 20, BIG = 2 * HUGE_PAGE };
+
+/*
+ * Large tables (prefix maps, rate records) are touched at random by every
+ * lookup: with 4 kB pages nearly each probe is also a TLB miss, which on
+ * virtual machines costs as much as the cache miss itself. So blocks of a
+ * few MB come from mmap, 2 MB aligned, with MADV_HUGEPAGE (the kernel may
+ * decline; nothing depends on it).
+ */
+void *big_zalloc(size_t size)
+{
+	char *p, *a;
+	size_t len;
+
+	if (size < BIG)
+		return calloc(1, size ? size : 1);
+	len = (size + HUGE_PAGE - 1) & ~((size_t)HUGE_PAGE - 1);
+	p = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	a = (char *)(((uintptr_t)p + HUGE_PAGE - 1) & ~((uintptr_t)HUGE_PAGE - 1));
+	if (a > p)
+		munmap(p, (size_t)(a - p));
+	if (a + len < p + len + HUGE_PAGE)
+		munmap(a + len, (size_t)(p + len + HUGE_PAGE - (a + len)));
+	madvise(a, len, MADV_HUGEPAGE);
+	return a;
+}
+
+void big_free(void *p, size_t size)
+{
+	if (!p)
+		return;
+	if (size < BIG) {
+		free(p);
+		return;
+	}
+	munmap(p, (size + HUGE_PAGE - 1) & ~((size_t)HUGE_PAGE - 1));
+}
 
 int rmap_init(struct rmap *m, size_t expect, uint64_t seed)
 {
@@ -15,7 +56,7 @@ int rmap_init(struct rmap *m, size_t expect, uint64_t seed)
 			return -ENOMEM;
 		cap *= 2;
 	}
-	m->slot = calloc(cap, sizeof(*m->slot));
+	m->slot = big_zalloc(cap * sizeof(*m->slot));
 	if (!m->slot)
 		return -ENOMEM;
 	m->mask = cap - 1;
@@ -26,7 +67,7 @@ int rmap_init(struct rmap *m, size_t expect, uint64_t seed)
 
 void rmap_reset(struct rmap *m)
 {
-	free(m->slot);
+	big_free(m->slot, rmap_bytes(m));
 	memset(m, 0, sizeof(*m));
 }
 
@@ -64,7 +105,7 @@ static int grow(struct rmap *m)
 			*probe(&n, m->slot[i].key) = m->slot[i];
 	}
 	n.count = m->count;
-	free(m->slot);
+	big_free(m->slot, rmap_bytes(m));
 	*m = n;
 	return 0;
 }

@@ -37,6 +37,10 @@ static inline uint64_t rmap_hash(uint64_t k, uint64_t seed)
 	return k;
 }
 
+/** Zeroed memory; large blocks on huge pages. Free with the same size. */
+void *big_zalloc(size_t size);
+void big_free(void *p, size_t size);
+
 /** Empty map sized for expect keys at load <= 2/3. */
 int rmap_init(struct rmap *m, size_t expect, uint64_t seed);
 void rmap_reset(struct rmap *m);
@@ -99,10 +103,13 @@ struct ptab {
 	uint32_t *rec;            /* owned: plan index; per key by owner, then
 				   * effective_from descending */
 	uint32_t nrec;
+	size_t rec_bytes;         /* allocated for rec */
 	struct rplan *plan;       /* owned */
 	uint32_t nplan;
 	uint32_t nkeys;
 	uint16_t lenmask;         /* bit L: some prefix has L digits */
+	uint64_t *bloom;          /* owned: one-word blocked Bloom filter of keys */
+	uint64_t bloom_mask;      /* words - 1 */
 };
 
 struct phit {
