@@ -156,8 +156,6 @@ static int radix_sort(struct praw *a, size_t n)
 
 /* Order of the rows of one key: owner ascending, newest date first, then
  * the order of adding (kept in pad), so the last added of equals is last. */
-static const struct rplan *cmp_plans;
-
 static int row_cmp(const struct praw *x, const struct praw *y, const struct rplan *plan)
 {
 	const struct rplan *a = &plan[x->plan], *b = &plan[y->plan];
@@ -169,9 +167,9 @@ static int row_cmp(const struct praw *x, const struct praw *y, const struct rpla
 	return x->pad < y->pad ? -1 : x->pad > y->pad;
 }
 
-static int row_qcmp(const void *x, const void *y)
+static int row_qcmp(const void *x, const void *y, void *plan)
 {
-	return row_cmp(x, y, cmp_plans);
+	return row_cmp(x, y, plan);
 }
 
 static void sort_group(struct praw *g, size_t n, const struct rplan *plan)
@@ -179,10 +177,8 @@ static void sort_group(struct praw *g, size_t n, const struct rplan *plan)
 	for (size_t i = 0; i < n; i++)
 		g[i].pad = (uint32_t)i;
 	if (n > 24) {
-		/* rare (a prefix with many dated versions); build is single
-		 * threaded, the static comparator context is fine */
-		cmp_plans = plan;
-		qsort(g, n, sizeof(*g), row_qcmp);
+		/* rare: a prefix with many dated versions */
+		qsort_r(g, n, sizeof(*g), row_qcmp, (void *)(uintptr_t)plan);
 		return;
 	}
 	for (size_t i = 1; i < n; i++) {

@@ -385,13 +385,11 @@ static int trunk_cmp(const void *x, const void *y)
 }
 
 /* gateways of a carrier together; then priority, heavier weight, id */
-static const struct rmap *gw_carr_map;
-
-static int gw_cmp(const void *x, const void *y)
+static int gw_cmp(const void *x, const void *y, void *carr_map)
 {
 	const struct route_gw *a = x, *b = y;
-	uint32_t ca = rmap_get(gw_carr_map, a->carrier_id)->a;
-	uint32_t cb = rmap_get(gw_carr_map, b->carrier_id)->a;
+	uint32_t ca = rmap_get(carr_map, a->carrier_id)->a;
+	uint32_t cb = rmap_get(carr_map, b->carrier_id)->a;
 
 	if (ca != cb)
 		return ca < cb ? -1 : 1;
@@ -412,8 +410,6 @@ static int tgt_cmp(const void *x, const void *y)
 		return a->t.priority < b->t.priority ? -1 : 1;
 	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
-
-static pthread_mutex_t build_lock = PTHREAD_MUTEX_INITIALIZER;
 
 int route_snap_build(struct route_snap_builder *b, struct route_snap **snapp)
 {
@@ -459,12 +455,8 @@ int route_snap_build(struct route_snap_builder *b, struct route_snap **snapp)
 			c->trunk_first = (uint32_t)i;
 	}
 
-	/* the comparator needs the carrier map; only one build sorts at a time */
-	pthread_mutex_lock(&build_lock);
-	gw_carr_map = &b->carr_map;
 	if (b->ngw)
-		qsort(b->gw, b->ngw, sizeof(*b->gw), gw_cmp);
-	pthread_mutex_unlock(&build_lock);
+		qsort_r(b->gw, b->ngw, sizeof(*b->gw), gw_cmp, &b->carr_map);
 	for (size_t i = 0; i < b->ncarr; i++) {
 		fix(&b->carr[i].name, base);
 		fix(&b->carr[i].prefix, base);
