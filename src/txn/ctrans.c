@@ -10,6 +10,11 @@
  * another worker is copied and handed over with loop_call(). Only the
  * state and the remembered 2xx tags are read off the owner loop (to answer
  * -ENOENT for a 2xx retransmission at once), under ct->lock.
+ *
+ * Memory: one block holds the struct and the copy of the request; the
+ * keys are views into that copy. The ACK of a non-2xx and a CANCEL, both
+ * rare, parse the request again on the stack instead of keeping a
+ * struct sip_msg (~15 KB) per transaction.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -37,9 +42,9 @@ struct txn_cli {
 	bool reliable;              /* no A/E; D and K are zero */
 	enum tp_proto proto;
 	struct sa dst;
-	char *req;                  /* owned: copy of the request */
-	size_t reqlen;
-	struct sip_msg *msg;        /* owned (mem): req parsed, for ACK and CANCEL */
+	struct pl branch;           /* view into req: top Via branch */
+	struct pl cmethod;          /* view into req: CSeq method (§17.1.3) */
+	struct pl callid;           /* view into req */
 	char *ack;                  /* owned: ACK of the non-2xx final, re-sent on retransmissions */
 	size_t acklen;
 	uint64_t retx_ival;         /* current timer A / E interval */
@@ -52,16 +57,34 @@ struct txn_cli {
 	char *cancel_reason;        /* owned: Reason header line or NULL */
 	uint64_t tags[TXN_FORK_TAGS];  /* hashes of the To tags of 2xx seen */
 	unsigned tagc;
+	size_t reqlen;
+	char req[];                 /* copy of the request */
 };
+
+/* What a response is matched by (§17.1.3). */
+struct cli_key {
+	struct pl branch;           /* top Via branch */
+	struct pl cmethod;          /* CSeq method */
+};
+
+/* Heap bytes of a block of n bytes from malloc / mem_zalloc. */
+static inline int64_t heap_bytes(size_t n, bool mem)
+{
+	return (int64_t)n + (mem ? TXN_MEM_OVERHEAD : TXN_ALLOC_OVERHEAD);
+}
 
 static void cli_destroy(void *arg)
 {
 	struct txn_cli *ct = arg;
+	int64_t bytes = heap_bytes(sizeof(*ct) + ct->reqlen, true);
 
-	free(ct->req);
+	if (ct->ack)
+		bytes += heap_bytes(ct->acklen, false);
+	if (ct->cancel_reason)
+		bytes += heap_bytes(strlen(ct->cancel_reason) + 1, false);
+	atomic_fetch_sub(&ct->s->cli_bytes, bytes);
 	free(ct->ack);
 	free(ct->cancel_reason);
-	mem_deref(ct->msg);
 	pthread_mutex_destroy(&ct->lock);
 }
 
@@ -76,10 +99,9 @@ static bool pl_same(const struct pl *a, const struct pl *b)
 static bool cli_match(void *obj, const void *arg)
 {
 	const struct txn_cli *ct = obj;
-	const struct sip_msg *resp = arg;
+	const struct cli_key *k = arg;
 
-	return pl_same(&ct->msg->via.branch, &resp->via.branch) &&
-	       pl_same(&ct->msg->method, &resp->cseq.method);
+	return pl_same(&ct->branch, &k->branch) && pl_same(&ct->cmethod, &k->cmethod);
 }
 
 static void set_state(struct txn_cli *ct, enum state st)
@@ -170,7 +192,7 @@ static void tmr_to_h(void *arg)
 	case PROCEEDING:
 		atomic_fetch_add(&ct->s->cli_timeouts, 1);
 		LINFO("msg=\"no final response\" timer=%s call_id=%.*s",
-		      ct->invite ? "B" : "F", PL_FMT(&ct->msg->callid));
+		      ct->invite ? "B" : "F", PL_FMT(&ct->callid));
 		tmr_cancel(&ct->tmr_retx);
 		set_state(ct, TERMINATED);
 		cli_report(ct, -ETIMEDOUT, NULL);
@@ -202,12 +224,18 @@ static void put_hdr_lines(struct sip_mb *mb, const struct sip_msg *msg, enum sip
  * The ACK takes To from the response (with its tag), the CANCEL from the
  * request.
  */
-static int build_ack_cancel(struct sip_mb *mb, const struct sip_msg *req,
+static int build_ack_cancel(struct sip_mb *mb, const struct txn_cli *ct,
 			    const struct sip_msg *resp, const char *extra_line)
 {
 	const char *meth = resp ? "ACK" : "CANCEL";
-	const struct sip_hdr *to = sip_msg_hdr(resp ? resp : req, SIP_HDR_TO);
+	const struct sip_hdr *to;
+	struct sip_msg m;
+	const struct sip_msg *req = &m;
 
+	/* Rare (non-2xx final, CANCEL): parse the request again, on the stack. */
+	if (txn_parse(&m, ct->req, ct->reqlen))
+		return -EBADMSG;
+	to = sip_msg_hdr(resp ? resp : req, SIP_HDR_TO);
 	if (!to)
 		return -EBADMSG;
 	sip_mb_printf(mb, "%s %.*s SIP/2.0\r\n", meth, PL_FMT(&req->ruri));
@@ -240,7 +268,7 @@ static void cli_send_cancel(struct txn_cli *ct)
 		return;
 	ct->cancel_sent = true;
 	sip_mb_init(&mb);
-	err = build_ack_cancel(&mb, ct->msg, NULL, ct->cancel_reason);
+	err = build_ack_cancel(&mb, ct, NULL, ct->cancel_reason);
 	if (!err)
 		err = cli_start(NULL, ct->s, ct->proto, &ct->dst, mb.buf, mb.len, NULL, NULL);
 	if (err)
@@ -305,7 +333,7 @@ static void cli_recv_invite(struct txn_cli *ct, const struct sip_msg *resp)
 			int err;
 
 			sip_mb_init(&mb);
-			err = build_ack_cancel(&mb, ct->msg, resp, NULL);
+			err = build_ack_cancel(&mb, ct, resp, NULL);
 			if (!err)
 				err = cli_tx(ct, mb.buf, mb.len);
 			if (err) {
@@ -316,6 +344,7 @@ static void cli_recv_invite(struct txn_cli *ct, const struct sip_msg *resp)
 				/* Keep the ACK: mb's buffer becomes ours. */
 				ct->ack = mb.buf;
 				ct->acklen = mb.len;
+				atomic_fetch_add(&ct->s->cli_bytes, heap_bytes(mb.len, false));
 			}
 			set_state(ct, COMPLETED);
 			/* Timer D: >= 32 s unreliable, zero reliable. */
@@ -393,22 +422,17 @@ struct cli_rx {
 static void cli_rx_h(void *arg)
 {
 	struct cli_rx *rx = arg;
-	struct sip_limits lim = sip_limits_default;
-	struct sip_perr perr;
-	struct sip_msg *m = malloc(sizeof(*m));
+	struct sip_msg m;
 
-	lim.max_msg_size = rx->len;
-	lim.max_headers = SIP_HDR_CAP;
-	lim.max_hdr_len = rx->len;
-	if (m && !sip_msg_parse(m, rx->buf, rx->len, &lim, &perr))
-		cli_recv(rx->ct, m);
-	free(m);
+	if (!txn_parse(&m, rx->buf, rx->len))
+		cli_recv(rx->ct, &m);
 	mem_deref(rx->ct);
 	free(rx);
 }
 
 int txn_cli_recv(struct txn_stack *s, const struct sip_msg *resp, const struct tp_pkt *pkt)
 {
+	struct cli_key k;
 	struct txn_cli *ct;
 	struct cli_rx *rx;
 	bool retx;
@@ -418,8 +442,9 @@ int txn_cli_recv(struct txn_stack *s, const struct sip_msg *resp, const struct t
 	if (!s || !resp || resp->req)
 		return -EINVAL;
 
-	ct = txn_tbl_find(&s->cli, txn_key_cli(&resp->via.branch, &resp->cseq.method),
-			  cli_match, resp);
+	k.branch = resp->via.branch;
+	k.cmethod = resp->cseq.method;
+	ct = txn_tbl_find(&s->cli, txn_key_cli(&k.branch, &k.cmethod), cli_match, &k);
 	if (!ct)
 		return -ENOENT;
 
@@ -457,17 +482,34 @@ int txn_cli_recv(struct txn_stack *s, const struct sip_msg *resp, const struct t
 
 /* ------------------------------ send ------------------------------ */
 
+/* A view of the caller's request moved into our copy of its bytes. */
+static struct pl rebase(const struct pl *v, const char *req, const char *copy)
+{
+	if (!v->p)
+		return *v;
+	return pl_from(copy + (v->p - req), v->l);
+}
+
 static int cli_start(struct txn_cli **ctp, struct txn_stack *s, enum tp_proto proto,
 		     const struct sa *dst, const char *req, size_t len,
 		     txn_resp_h *h, void *arg)
 {
-	struct sip_limits lim = sip_limits_default;
 	const struct txn_cfg *cfg = &s->cfg;
-	struct sip_perr perr;
+	struct sip_msg m;
+	struct cli_key k;
 	struct txn_cli *ct, *other;
 	int err;
 
-	ct = mem_zalloc(sizeof(*ct), cli_destroy);
+	/* Parsed on the stack: only the keys are kept, as views into the copy. */
+	err = txn_parse(&m, req, len);
+	if (err)
+		return err;
+	/* An ACK is no transaction; a request without branch cannot be
+	 * matched (§17.1.3). */
+	if (!m.req || m.meth == SIP_ACK || !m.via.branch.p)
+		return -EINVAL;
+
+	ct = mem_zalloc(sizeof(*ct) + len, cli_destroy);
 	if (!ct)
 		return -ENOMEM;
 	pthread_mutex_init(&ct->lock, NULL);
@@ -481,32 +523,19 @@ static int cli_start(struct txn_cli **ctp, struct txn_stack *s, enum tp_proto pr
 	ct->dst = *dst;
 	ct->h = h;
 	ct->arg = arg;
-
-	ct->req = malloc(len);
-	ct->msg = mem_zalloc(sizeof(*ct->msg), NULL);
-	if (!ct->req || !ct->msg) {
-		err = -ENOMEM;
-		goto out;
-	}
-	memcpy(ct->req, req, len);
 	ct->reqlen = len;
-	lim.max_msg_size = len;
-	lim.max_headers = SIP_HDR_CAP;
-	lim.max_hdr_len = len;
-	err = sip_msg_parse(ct->msg, ct->req, len, &lim, &perr);
-	if (err)
-		goto out;
-	/* An ACK is no transaction; a request without branch cannot be
-	 * matched (§17.1.3). */
-	if (!ct->msg->req || ct->msg->meth == SIP_ACK || !ct->msg->via.branch.p) {
-		err = -EINVAL;
-		goto out;
-	}
-	ct->invite = ct->msg->meth == SIP_INVITE;
+	memcpy(ct->req, req, len);
+	atomic_fetch_add(&s->cli_bytes, heap_bytes(sizeof(*ct) + len, true));
+	ct->branch = rebase(&m.via.branch, req, ct->req);
+	ct->cmethod = rebase(&m.cseq.method, req, ct->req);
+	ct->callid = rebase(&m.callid, req, ct->req);
+	ct->invite = m.meth == SIP_INVITE;
 	ct->state = ct->invite ? CALLING : TRYING;
 
-	ct->le.key = txn_key_cli(&ct->msg->via.branch, &ct->msg->method);
-	other = txn_tbl_insert(&s->cli, &ct->le, cli_match, ct->msg);
+	ct->le.key = txn_key_cli(&ct->branch, &m.method);
+	k.branch = ct->branch;
+	k.cmethod = ct->cmethod;
+	other = txn_tbl_insert(&s->cli, &ct->le, cli_match, &k);
 	if (other) {
 		/* The branch is in use: the TU must make a fresh one. */
 		mem_deref(other);
@@ -581,8 +610,9 @@ static void cancel_call_h(void *arg)
 {
 	struct cli_cancel_call *cc = arg;
 
-	if (!cc->ct->cancel_reason) {
+	if (!cc->ct->cancel_reason && cc->reason) {
 		cc->ct->cancel_reason = cc->reason;
+		atomic_fetch_add(&cc->ct->s->cli_bytes, heap_bytes(strlen(cc->reason) + 1, false));
 		cc->reason = NULL;
 	}
 	cli_cancel_now(cc->ct);

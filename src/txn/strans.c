@@ -10,6 +10,14 @@
  * st->lock, and a state change made off the owner loop asks the owner loop
  * (loop_call) to re-arm the timers. Timers follow the state: srv_arm()
  * arms the set of the current state once (st->armed remembers for which).
+ *
+ * Memory: a transaction is one block holding the struct and a copy of the
+ * request, plus the copy of its last response. It keeps the matching keys
+ * as views into its request copy, not a parsed struct sip_msg (~15 KB for
+ * SIP_HDR_CAP headers): responses are built from a parse on the stack,
+ * and txn_srv_request() parses on first use only. Non-INVITE transactions
+ * live for timer J (32 s) after their final: at thousands of requests per
+ * second that is hundreds of thousands of live transactions.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -31,26 +39,29 @@ struct txn_srv {
 	struct txn_le le;           /* server table link */
 	struct txn_stack *s;        /* borrowed: outlives its transactions */
 	struct loop *loop;          /* borrowed: owner worker's loop */
-	pthread_mutex_t lock;       /* guards state, resp, acktag */
+	pthread_mutex_t lock;       /* guards state, resp, acktag, msg */
 	enum state state;
 	enum state armed;           /* state whose timers are armed (owner loop) */
 	bool invite;
 	bool reliable;              /* timers I and J are zero */
 	bool cookie;                /* branch has z9hG4bK: §17.2.3 matching */
-	char *req;                  /* owned: copy of the request */
-	size_t reqlen;
-	struct sip_msg *msg;        /* owned (mem): req parsed; ~12 KB, see README */
+	bool has_totag;             /* totag made (first txn_srv_reply_simple) */
 	enum tp_proto proto;
+	uint16_t scode;             /* of resp, 0 before any */
 	struct sa dst;              /* where responses go (§18.2.2) */
 	struct tp_conn *conn;       /* owned reference; NULL for UDP */
 	char *resp;                 /* owned: last response sent */
 	size_t resplen;
-	uint16_t scode;             /* of resp, 0 before any */
-	char *acktag;               /* owned: To tag of the final (RFC 2543 ACK matching) */
+	struct pl acktag;           /* view into resp: To tag of the final
+	                               (RFC 2543 ACK matching), absent if none */
+	struct txn_skeys k;         /* views into req */
+	struct sip_msg *msg;        /* owned (mem), NULL until txn_srv_request() */
 	char totag[SIP_TAG_LEN + 1];  /* tag for txn_srv_reply_simple */
 	uint64_t g_ival;            /* current timer G interval */
 	struct tmr tmr_retx;        /* G */
 	struct tmr tmr_end;         /* H, I, J, L */
+	size_t reqlen;
+	char req[];                 /* copy of the request */
 };
 
 /* What a match looks for. */
@@ -61,20 +72,30 @@ enum match_kind {
 };
 
 struct srv_match {
-	const struct sip_msg *req;
+	struct txn_skeys k;         /* of the arriving request */
 	enum match_kind kind;
 	bool cookie;
 };
 
+/* Heap bytes of a block of n bytes from malloc / mem_zalloc. */
+static inline int64_t heap_bytes(size_t n, bool mem)
+{
+	return (int64_t)n + (mem ? TXN_MEM_OVERHEAD : TXN_ALLOC_OVERHEAD);
+}
+
 static void srv_destroy(void *arg)
 {
 	struct txn_srv *st = arg;
+	int64_t bytes = heap_bytes(sizeof(*st) + st->reqlen, true);
 
 	/* Unlinked and idle by now: the table reference, the last one before
 	 * the TU's, is dropped only after terminate cancelled the timers. */
-	free(st->req);
+	if (st->resp)
+		bytes += heap_bytes(st->resplen, false);
+	if (st->msg)
+		bytes += heap_bytes(sizeof(*st->msg), true);
+	atomic_fetch_sub(&st->s->srv_bytes, bytes);
 	free(st->resp);
-	free(st->acktag);
 	mem_deref(st->msg);
 	mem_deref(st->conn);
 	pthread_mutex_destroy(&st->lock);
@@ -87,18 +108,11 @@ static bool pl_same(const struct pl *a, const struct pl *b)
 	return a->l == b->l && !memcmp(a->p, b->p, a->l);
 }
 
-static bool tag_eq_str(const struct pl *tag, const char *s)
-{
-	if (!s)
-		return !tag->p;
-	return tag->p && pl_eq_str(tag, s);
-}
-
 static bool srv_match(void *obj, const void *arg)
 {
 	const struct txn_srv *st = obj;
 	const struct srv_match *ma = arg;
-	const struct sip_msg *a = st->msg, *b = ma->req;
+	const struct txn_skeys *a = &st->k, *b = &ma->k;
 
 	if (st->cookie != ma->cookie)
 		return false;
@@ -108,9 +122,9 @@ static bool srv_match(void *obj, const void *arg)
 	if (st->cookie) {
 		/* §17.2.3: branch, sent-by, and the method (INVITE for an ACK;
 		 * a CANCEL matches its target with method INVITE too, §9.2). */
-		if (!pl_same(&a->via.branch, &b->via.branch))
+		if (!pl_same(&a->branch, &b->branch))
 			return false;
-		if (pl_casecmp(&a->via.host, &b->via.host) || a->via.port != b->via.port)
+		if (pl_casecmp(&a->host, &b->host) || a->port != b->port)
 			return false;
 		if (ma->kind == MATCH_SAME)
 			return pl_same(&a->method, &b->method);
@@ -119,18 +133,18 @@ static bool srv_match(void *obj, const void *arg)
 
 	/* RFC 2543 fallback: Request-URI, From tag, Call-ID, CSeq number,
 	 * top Via; To tag and CSeq method by kind. */
-	if (!pl_same(&a->ruri, &b->ruri) || !pl_same(&a->from.tag, &b->from.tag) ||
-	    !pl_same(&a->callid, &b->callid) || a->cseq.num != b->cseq.num ||
-	    !pl_same(&a->via.val, &b->via.val))
+	if (!pl_same(&a->ruri, &b->ruri) || !pl_same(&a->ftag, &b->ftag) ||
+	    !pl_same(&a->callid, &b->callid) || a->cseq != b->cseq ||
+	    !pl_same(&a->via, &b->via))
 		return false;
 
 	switch (ma->kind) {
 
 	case MATCH_SAME:
-		return pl_same(&a->method, &b->method) && pl_same(&a->to.tag, &b->to.tag);
+		return pl_same(&a->method, &b->method) && pl_same(&a->ttag, &b->ttag);
 
 	case MATCH_CANCEL:
-		return pl_same(&a->to.tag, &b->to.tag);
+		return pl_same(&a->ttag, &b->ttag);
 
 	case MATCH_ACK: {
 		/* The ACK of a non-2xx carries the To tag of our response. Lock
@@ -139,8 +153,8 @@ static bool srv_match(void *obj, const void *arg)
 		bool eq;
 
 		pthread_mutex_lock(&m->lock);
-		eq = m->acktag ? tag_eq_str(&b->to.tag, m->acktag)
-			       : pl_same(&a->to.tag, &b->to.tag);
+		eq = m->acktag.p ? pl_same(&b->ttag, &m->acktag)
+				 : pl_same(&a->ttag, &b->ttag);
 		pthread_mutex_unlock(&m->lock);
 		return eq;
 	}
@@ -148,11 +162,11 @@ static bool srv_match(void *obj, const void *arg)
 	return false;
 }
 
-static uint64_t srv_key(const struct sip_msg *req, bool cookie, const struct pl *method)
+static uint64_t srv_key(const struct txn_skeys *k, bool cookie, const struct pl *method)
 {
 	if (cookie)
-		return txn_key_cookie(&req->via.branch, &req->via.host, req->via.port, method);
-	return txn_key_2543(req);
+		return txn_key_cookie(&k->branch, &k->host, k->port, method);
+	return txn_key_2543(k);
 }
 
 /* ----------------------------- timers ----------------------------- */
@@ -200,7 +214,7 @@ static void tmr_end_h(void *arg)
 	}
 	if (st->invite && st->state == COMPLETED)
 		LINFO("msg=\"no ACK\" timer=H scode=%u call_id=%.*s",
-		      st->scode, PL_FMT(&st->msg->callid));
+		      st->scode, PL_FMT(&st->k.callid));
 	st->state = TERMINATED;
 	tmr_cancel(&st->tmr_retx);
 	pthread_mutex_unlock(&st->lock);
@@ -296,14 +310,14 @@ static void srv_absorb(struct txn_srv *st)
 	pthread_mutex_unlock(&st->lock);
 }
 
-static int srv_ack(struct txn_stack *s, const struct sip_msg *ack, bool cookie)
+static int srv_ack(struct txn_stack *s, struct srv_match *ma)
 {
-	struct srv_match ma = { .req = ack, .kind = MATCH_ACK, .cookie = cookie };
 	struct txn_srv *st;
 	bool changed = false;
 	int rx = TXN_RX_ABSORBED;
 
-	st = txn_tbl_find(&s->srv, srv_key(ack, cookie, &PL("INVITE")), srv_match, &ma);
+	ma->kind = MATCH_ACK;
+	st = txn_tbl_find(&s->srv, srv_key(&ma->k, ma->cookie, &PL("INVITE")), srv_match, ma);
 	if (!st)
 		return TXN_RX_ACK;
 
@@ -335,16 +349,45 @@ static int srv_ack(struct txn_stack *s, const struct sip_msg *ack, bool cookie)
 	return rx;
 }
 
-static int srv_alloc(struct txn_srv **stp, struct txn_stack *s, const struct sip_msg *req,
-		     const struct tp_pkt *pkt, bool cookie, uint64_t key)
+/* A view of the caller's message moved into our copy of its bytes. */
+static struct pl rebase(const struct pl *v, const struct sip_msg *req, const char *copy)
 {
-	struct sip_limits lim = sip_limits_default;
-	struct sip_perr perr;
+	if (!v->p)
+		return *v;
+	return pl_from(copy + (v->p - req->buf), v->l);
+}
+
+static bool in_msg(const struct pl *v, const struct sip_msg *req)
+{
+	return !v->p || (v->p >= req->buf && v->l <= req->len &&
+			 (size_t)(v->p - req->buf) <= req->len - v->l);
+}
+
+static int srv_alloc(struct txn_srv **stp, struct txn_stack *s, const struct sip_msg *req,
+		     const struct tp_pkt *pkt, const struct srv_match *ma, uint64_t key)
+{
+	const struct pl *kv[] = {
+		&ma->k.branch, &ma->k.host, &ma->k.method, &ma->k.ruri, &ma->k.callid,
+		&ma->k.ftag, &ma->k.ttag, &ma->k.via,
+	};
+	struct pl *sv[ARRAY_SIZE(kv)];
 	struct tp_conn *conn = NULL;
+	struct sa dst;
 	struct txn_srv *st;
 	int err;
 
-	st = mem_zalloc(sizeof(*st), srv_destroy);
+	/* The keys must be views into req->buf: they are moved into the copy. */
+	for (size_t i = 0; i < ARRAY_SIZE(kv); i++) {
+		if (!in_msg(kv[i], req))
+			return -EINVAL;
+	}
+	err = tp_resp_dst(&req->via, pkt, &dst, &conn);
+	if (err)
+		return err;
+
+	/* One block: the struct and the request's bytes (its views point
+	 * into the receive buffer, which is reused after this call). */
+	st = mem_zalloc(sizeof(*st) + req->len, srv_destroy);
 	if (!st)
 		return -ENOMEM;
 	pthread_mutex_init(&st->lock, NULL);
@@ -359,49 +402,30 @@ static int srv_alloc(struct txn_srv **stp, struct txn_stack *s, const struct sip
 	st->invite = req->meth == SIP_INVITE;
 	st->state = st->invite ? PROCEEDING : TRYING;
 	st->armed = st->state;
-	st->cookie = cookie;
+	st->cookie = ma->cookie;
 	st->proto = pkt->proto;
 	st->reliable = pkt->proto != TP_UDP;
-
-	err = sip_tag_new(st->totag);
-	if (err)
-		goto out;
-
-	/* Own a copy of the request and parse it again in place: the views
-	 * of the caller's message point into the receive buffer. */
-	st->reqlen = req->len;
-	st->req = malloc(req->len ? req->len : 1);
-	st->msg = mem_zalloc(sizeof(*st->msg), NULL);
-	if (!st->req || !st->msg) {
-		err = -ENOMEM;
-		goto out;
-	}
-	memcpy(st->req, req->buf, req->len);
-	/* It parsed once under the transport's limits; do not refuse it here. */
-	lim.max_msg_size = req->len;
-	lim.max_headers = SIP_HDR_CAP;
-	lim.max_hdr_len = req->len;
-	err = sip_msg_parse(st->msg, st->req, st->reqlen, &lim, &perr);
-	if (err)
-		goto out;
-
-	err = tp_resp_dst(&st->msg->via, pkt, &st->dst, &conn);
-	if (err)
-		goto out;
+	st->dst = dst;
 	st->conn = mem_ref(conn);
+	st->reqlen = req->len;
+	memcpy(st->req, req->buf, req->len);
 
- out:
-	if (err)
-		mem_deref(st);
-	else
-		*stp = st;
-	return err;
+	st->k = ma->k;
+	sv[0] = &st->k.branch; sv[1] = &st->k.host; sv[2] = &st->k.method;
+	sv[3] = &st->k.ruri; sv[4] = &st->k.callid; sv[5] = &st->k.ftag;
+	sv[6] = &st->k.ttag; sv[7] = &st->k.via;
+	for (size_t i = 0; i < ARRAY_SIZE(kv); i++)
+		*sv[i] = rebase(kv[i], req, st->req);
+
+	atomic_fetch_add(&s->srv_bytes, heap_bytes(sizeof(*st) + st->reqlen, true));
+	*stp = st;
+	return 0;
 }
 
 int txn_srv_recv(struct txn_stack *s, const struct sip_msg *req,
 		 const struct tp_pkt *pkt, struct txn_srv **stp)
 {
-	struct srv_match ma = { .req = req, .kind = MATCH_SAME };
+	struct srv_match ma = { .kind = MATCH_SAME };
 	struct txn_srv *st, *other;
 	uint64_t key;
 	int err;
@@ -409,11 +433,12 @@ int txn_srv_recv(struct txn_stack *s, const struct sip_msg *req,
 	if (!s || !req || !pkt || !req->req)
 		return -EINVAL;
 
-	ma.cookie = txn_branch_cookie(&req->via.branch);
+	txn_skeys_from(&ma.k, req);
+	ma.cookie = txn_branch_cookie(&ma.k.branch);
 	if (req->meth == SIP_ACK)
-		return srv_ack(s, req, ma.cookie);
+		return srv_ack(s, &ma);
 
-	key = srv_key(req, ma.cookie, &req->method);
+	key = srv_key(&ma.k, ma.cookie, &ma.k.method);
 	st = txn_tbl_find(&s->srv, key, srv_match, &ma);
 	if (st) {
 		srv_absorb(st);
@@ -421,7 +446,7 @@ int txn_srv_recv(struct txn_stack *s, const struct sip_msg *req,
 		return TXN_RX_ABSORBED;
 	}
 
-	err = srv_alloc(&st, s, req, pkt, ma.cookie, key);
+	err = srv_alloc(&st, s, req, pkt, &ma, key);
 	if (err)
 		return err;
 
@@ -447,38 +472,25 @@ int txn_srv_recv(struct txn_stack *s, const struct sip_msg *req,
 /* ------------------------------ reply ----------------------------- */
 
 /* The To tag of a response we send, for matching the ACK of an RFC 2543
- * peer. Parsing needs a struct sip_msg: only on that rare path. */
-static char *resp_totag(const char *buf, size_t len)
+ * peer: a view into buf. Only on that rare path does it cost a parse. */
+static struct pl resp_totag(const char *buf, size_t len)
 {
-	struct sip_limits lim = sip_limits_default;
-	struct sip_perr perr;
-	struct sip_msg *m = malloc(sizeof(*m));
-	char *tag = NULL;
+	struct sip_msg m;
 
-	if (!m)
-		return NULL;
-	lim.max_msg_size = len;
-	lim.max_headers = SIP_HDR_CAP;
-	lim.max_hdr_len = len;
-	if (!sip_msg_parse(m, buf, len, &lim, &perr) && m->to.tag.p)
-		tag = pl_strdup(&m->to.tag);
-	free(m);
-	return tag;
+	if (txn_parse(&m, buf, len) || !m.to.tag.p)
+		return (struct pl)PL_INIT;
+	return m.to.tag;
 }
 
-int txn_srv_reply(struct txn_srv *st, uint16_t scode, const char *buf, size_t len)
+/* Send and keep buf (malloc'd, ownership taken: freed on failure too). */
+static int srv_reply(struct txn_srv *st, uint16_t scode, char *buf, size_t len)
 {
 	enum state next;
-	char *copy, *acktag = NULL;
+	struct pl acktag = PL_INIT;
+	int64_t bytes;
 	bool changed;
 	int err = 0;
 
-	if (!st || !buf || !len || scode < 100 || scode > 699)
-		return -EINVAL;
-	copy = malloc(len);
-	if (!copy)
-		return -ENOMEM;
-	memcpy(copy, buf, len);
 	if (st->invite && !st->cookie && scode >= 300)
 		acktag = resp_totag(buf, len);
 
@@ -509,16 +521,19 @@ int txn_srv_reply(struct txn_srv *st, uint16_t scode, const char *buf, size_t le
 		goto unlock;
 	}
 
+	/* The final (300-699 on INVITE) is the last response ever kept: the
+	 * acktag view into it stays valid. */
+	bytes = heap_bytes(len, false);
+	if (st->resp)
+		bytes -= heap_bytes(st->resplen, false);
+	atomic_fetch_add(&st->s->srv_bytes, bytes);
 	free(st->resp);
-	st->resp = copy;
+	st->resp = buf;
 	st->resplen = len;
 	st->scode = scode;
-	copy = NULL;
-	if (acktag) {
-		free(st->acktag);
+	buf = NULL;
+	if (acktag.p)
 		st->acktag = acktag;
-		acktag = NULL;
-	}
 	changed = next != st->state;
 	st->state = next;
 	err = tp_send(st->s->tp, st->proto, &st->dst, st->conn, st->resp, st->resplen);
@@ -532,43 +547,106 @@ int txn_srv_reply(struct txn_srv *st, uint16_t scode, const char *buf, size_t le
 
  unlock:
 	pthread_mutex_unlock(&st->lock);
-	free(copy);
-	free(acktag);
+	free(buf);
 	return err;
+}
+
+int txn_srv_reply(struct txn_srv *st, uint16_t scode, const char *buf, size_t len)
+{
+	char *copy;
+
+	if (!st || !buf || !len || scode < 100 || scode > 699)
+		return -EINVAL;
+	copy = malloc(len);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, buf, len);
+	return srv_reply(st, scode, copy, len);
 }
 
 int txn_srv_reply_simple(struct txn_srv *st, uint16_t scode, const char *reason,
 			 const char *extra_hdrs)
 {
+	struct sip_msg req;
+	const struct sip_msg *msg;
 	struct sip_mb mb;
+	char *buf;
 	int err;
 
-	if (!st)
+	if (!st || scode < 100 || scode > 699)
 		return -EINVAL;
+
+	/* The tag is made on the first reply and kept: a re-sent reply has
+	 * the same bytes. Under the lock: replies may come from any thread. */
+	pthread_mutex_lock(&st->lock);
+	err = st->has_totag ? 0 : sip_tag_new(st->totag);
+	st->has_totag = !err;
+	msg = st->msg;
+	pthread_mutex_unlock(&st->lock);
+	if (err)
+		return err;
+
+	/* The request parsed on the stack (about 1 µs), unless the TU asked
+	 * for it already. It parsed before, so it parses again. */
+	if (!msg) {
+		err = txn_parse(&req, st->req, st->reqlen);
+		if (err)
+			return err;
+		msg = &req;
+	}
+
 	sip_mb_init(&mb);
-	/* One tag per transaction: a re-sent reply has the same bytes. */
-	err = sip_reply_build(&mb, st->msg, scode, reason, st->totag, extra_hdrs, NULL, NULL);
+	err = sip_reply_build(&mb, msg, scode, reason, st->totag, extra_hdrs, NULL, NULL);
 	if (!err)
 		err = mb.err;
-	if (!err)
-		err = txn_srv_reply(st, scode, mb.buf, mb.len);
-	sip_mb_free(&mb);
-	return err;
+	if (err) {
+		sip_mb_free(&mb);
+		return err;
+	}
+	/* Keep the builder's buffer, trimmed to the message. */
+	buf = mb.buf;
+	if (mb.cap - mb.len > 64) {
+		char *b = realloc(buf, mb.len);
+
+		if (b)
+			buf = b;
+	}
+	return srv_reply(st, scode, buf, mb.len);
 }
 
-const struct sip_msg *txn_srv_request(const struct txn_srv *st)
+const struct sip_msg *txn_srv_request(const struct txn_srv *cst)
 {
-	return st ? st->msg : NULL;
+	/* The transaction itself is never const: the parse is cached in it. */
+	struct txn_srv *st = (struct txn_srv *)cst;
+	struct sip_msg *m;
+
+	if (!st)
+		return NULL;
+	pthread_mutex_lock(&st->lock);
+	if (!st->msg) {
+		m = mem_zalloc(sizeof(*m), NULL);
+		if (m && !txn_parse(m, st->req, st->reqlen)) {
+			st->msg = m;
+			atomic_fetch_add(&st->s->srv_bytes, heap_bytes(sizeof(*m), true));
+		}
+		else {
+			mem_deref(m);
+		}
+	}
+	m = st->msg;
+	pthread_mutex_unlock(&st->lock);
+	return m;
 }
 
 struct txn_srv *txn_srv_cancel_target(struct txn_stack *s, const struct sip_msg *cancel)
 {
-	struct srv_match ma = { .req = cancel, .kind = MATCH_CANCEL };
+	struct srv_match ma = { .kind = MATCH_CANCEL };
 
 	if (!s || !cancel)
 		return NULL;
-	ma.cookie = txn_branch_cookie(&cancel->via.branch);
-	return txn_tbl_find(&s->srv, srv_key(cancel, ma.cookie, &PL("INVITE")), srv_match, &ma);
+	txn_skeys_from(&ma.k, cancel);
+	ma.cookie = txn_branch_cookie(&ma.k.branch);
+	return txn_tbl_find(&s->srv, srv_key(&ma.k, ma.cookie, &PL("INVITE")), srv_match, &ma);
 }
 
 /* Stack teardown, workers stopped: timers may be cancelled from here. */

@@ -181,8 +181,9 @@ static void kb_puthost(struct keybuf *kb, const struct pl *host)
 uint64_t txn_key_cookie(const struct pl *branch, const struct pl *host, uint16_t port,
 			const struct pl *method)
 {
-	struct keybuf kb = { .n = 0 };
+	struct keybuf kb;
 
+	kb.n = 0;  /* not "= { 0 }": that would clear all 1 KB each time */
 	kb_put(&kb, "C", 1);
 	kb_putpl(&kb, branch);
 	kb_puthost(&kb, host);
@@ -195,23 +196,50 @@ uint64_t txn_key_cookie(const struct pl *branch, const struct pl *host, uint16_t
  * number and top Via. The To tag is compared but not hashed, since the ACK
  * of a non-2xx carries the tag of our response while the INVITE did not;
  * the method is left out so ACK and CANCEL land in the INVITE's bucket. */
-uint64_t txn_key_2543(const struct sip_msg *req)
+uint64_t txn_key_2543(const struct txn_skeys *k)
 {
-	struct keybuf kb = { .n = 0 };
+	struct keybuf kb;
 
+	kb.n = 0;
 	kb_put(&kb, "R", 1);
-	kb_putpl(&kb, &req->ruri);
-	kb_putpl(&kb, &req->from.tag);
-	kb_putpl(&kb, &req->callid);
-	kb_put(&kb, &req->cseq.num, sizeof(req->cseq.num));
-	kb_putpl(&kb, &req->via.val);
+	kb_putpl(&kb, &k->ruri);
+	kb_putpl(&kb, &k->ftag);
+	kb_putpl(&kb, &k->callid);
+	kb_put(&kb, &k->cseq, sizeof(k->cseq));
+	kb_putpl(&kb, &k->via);
 	return hash_keyed(kb.b, kb.n);
+}
+
+void txn_skeys_from(struct txn_skeys *k, const struct sip_msg *msg)
+{
+	k->branch = msg->via.branch;
+	k->host = msg->via.host;
+	k->port = msg->via.port;
+	k->method = msg->method;
+	k->ruri = msg->ruri;
+	k->callid = msg->callid;
+	k->ftag = msg->from.tag;
+	k->ttag = msg->to.tag;
+	k->via = msg->via.val;
+	k->cseq = msg->cseq.num;
+}
+
+int txn_parse(struct sip_msg *msg, const char *buf, size_t len)
+{
+	struct sip_limits lim = sip_limits_default;
+	struct sip_perr perr;
+
+	lim.max_msg_size = len;
+	lim.max_headers = SIP_HDR_CAP;
+	lim.max_hdr_len = len;
+	return sip_msg_parse(msg, buf, len, &lim, &perr);
 }
 
 uint64_t txn_key_cli(const struct pl *branch, const struct pl *method)
 {
-	struct keybuf kb = { .n = 0 };
+	struct keybuf kb;
 
+	kb.n = 0;
 	kb_put(&kb, "K", 1);
 	kb_putpl(&kb, branch);
 	kb_putpl(&kb, method);
@@ -281,4 +309,6 @@ void txn_stats_get(const struct txn_stack *s, struct txn_stats *st)
 	st->cli_timeouts = atomic_load(&m->cli_timeouts);
 	st->active_srv = (uint64_t)atomic_load(&m->active_srv);
 	st->active_cli = (uint64_t)atomic_load(&m->active_cli);
+	st->srv_bytes = (uint64_t)atomic_load(&m->srv_bytes);
+	st->cli_bytes = (uint64_t)atomic_load(&m->cli_bytes);
 }

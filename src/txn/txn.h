@@ -73,7 +73,13 @@ int txn_srv_reply(struct txn_srv *st, uint16_t scode, const char *buf, size_t le
 int txn_srv_reply_simple(struct txn_srv *st, uint16_t scode, const char *reason,
 			 const char *extra_hdrs);
 
-/** The request that created the transaction (parsed, owned by st). */
+/**
+ * The request that created the transaction, parsed (owned by st, valid
+ * while the caller holds its reference). A transaction keeps only the
+ * request's bytes and its matching keys: the parse is made on the first
+ * call and kept (about 15 KB), so call it only when the message the
+ * transport handed over is gone. NULL when st is NULL or out of memory.
+ */
 const struct sip_msg *txn_srv_request(const struct txn_srv *st);
 
 /** For a CANCEL: the INVITE server transaction it cancels (a reference),
@@ -129,10 +135,13 @@ void txn_cli_abandon(struct txn_cli *ct);
  */
 int txn_cli_recv(struct txn_stack *s, const struct sip_msg *resp, const struct tp_pkt *pkt);
 
-/** Counters. */
+/** Counters. srv_bytes and cli_bytes: heap bytes held by the live
+ *  transactions (structs, request and response copies, allocator
+ *  overhead estimated). */
 struct txn_stats {
 	uint64_t srv_created, srv_absorbed, cli_created, cli_timeouts;
 	uint64_t active_srv, active_cli;
+	uint64_t srv_bytes, cli_bytes;
 };
 void txn_stats_get(const struct txn_stack *s, struct txn_stats *st);
 

@@ -40,7 +40,36 @@ struct txn_stack {
 	struct txn_tbl cli;       /* client transactions */
 	atomic_uint_fast64_t srv_created, srv_absorbed, cli_created, cli_timeouts;
 	atomic_int_fast64_t active_srv, active_cli;
+	atomic_int_fast64_t srv_bytes, cli_bytes;  /* held by live transactions */
 };
+
+/*
+ * Heap bytes one allocation costs beyond what was asked: the mem header
+ * (refcounted blocks) or the allocator's chunk header, rounded up. An
+ * estimate, so that txn_stats' byte counts stay near what the heap holds.
+ */
+enum { TXN_ALLOC_OVERHEAD = 16, TXN_MEM_OVERHEAD = 32 + 16 };
+
+/*
+ * What a server transaction is matched by (§17.2.3 and the RFC 2543
+ * fallback): views into one message. For a stored transaction they point
+ * into its own copy of the request; for an arriving one, into the
+ * receive buffer.
+ */
+struct txn_skeys {
+	struct pl branch;         /* top Via branch (absent: RFC 2543) */
+	struct pl host;           /* top Via sent-by host */
+	struct pl method;         /* request method */
+	struct pl ruri;           /* Request-URI */
+	struct pl callid;
+	struct pl ftag;           /* From tag */
+	struct pl ttag;           /* To tag */
+	struct pl via;            /* top Via value as a whole */
+	uint32_t cseq;            /* CSeq number */
+	uint16_t port;            /* top Via sent-by port, 0 when absent */
+};
+
+void txn_skeys_from(struct txn_skeys *k, const struct sip_msg *msg);
 
 /* Magic cookie of RFC 3261 branches (§8.1.1.7). */
 bool txn_branch_cookie(const struct pl *branch);
@@ -66,8 +95,12 @@ void txn_tbl_flush(struct txn_tbl *t, void (*h)(void *obj));
 /* Keys (txn.c). */
 uint64_t txn_key_cookie(const struct pl *branch, const struct pl *host, uint16_t port,
 			const struct pl *method);
-uint64_t txn_key_2543(const struct sip_msg *req);
+uint64_t txn_key_2543(const struct txn_skeys *k);
 uint64_t txn_key_cli(const struct pl *branch, const struct pl *method);
+
+/** Parse a message this stack already holds (it was parsed once under
+ *  the transport's limits: none are applied again). 0 or -errno. */
+int txn_parse(struct sip_msg *msg, const char *buf, size_t len);
 
 /* Timer values (txn.c), per reliability. */
 uint64_t txn_t64(const struct txn_stack *s);

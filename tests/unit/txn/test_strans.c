@@ -412,6 +412,132 @@ static void test_tcp(void **state)
 	harness_stop(&h);
 }
 
+/* ------------------------------------------------------------------ */
+
+/* An OPTIONS ping as monitoring peers and SIPp send it: about 500 bytes. */
+static size_t mk_options(char *buf, size_t n, const struct harness *h, unsigned i)
+{
+	unsigned port = sa_port(&h->peer_addr);
+	int len = snprintf(buf, n,
+		 "OPTIONS sip:ping@127.0.0.1:%u SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=z9hG4bK-%u-%08x-0;rport\r\n"
+		 "Max-Forwards: 70\r\n"
+		 "From: \"bench\" <sip:bench@127.0.0.1:%u>;tag=%uT%u\r\n"
+		 "To: <sip:ping@127.0.0.1:%u>\r\n"
+		 "Call-ID: %u-%u@127.0.0.1\r\n"
+		 "CSeq: 1 OPTIONS\r\n"
+		 "Contact: <sip:bench@127.0.0.1:%u>\r\n"
+		 "Accept: application/sdp\r\n"
+		 "User-Agent: options-bench/1.0 (keep-alive monitoring of trunk peers)\r\n"
+		 "Supported: replaces, timer, path\r\n"
+		 "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE\r\n"
+		 "Content-Length: 0\r\n\r\n",
+		 sa_port(&h->tp_udp), port, i, i * 2654435761u, port, i, i,
+		 sa_port(&h->tp_udp), i, i, port);
+
+	assert_true(len > 0 && (size_t)len < n);
+	return (size_t)len;
+}
+
+static void tu_options(struct harness *h, struct txn_srv *st, const struct sip_msg *req)
+{
+	static const char hdrs[] =
+		"Allow: INVITE, ACK, CANCEL, BYE, OPTIONS\r\n"
+		"Accept: application/sdp\r\n"
+		"Accept-Encoding: identity\r\n"
+		"Accept-Language: en\r\n"
+		"Supported:\r\n";
+
+	(void)h; (void)req;
+	assert_int_equal(txn_srv_reply_simple(st, 200, NULL, hdrs), 0);
+}
+
+/* 10,000 OPTIONS answered 200 stay in Completed for timer J (32 s with
+ * the default T1): what they hold must stay small, because a server at
+ * a few thousand requests per second keeps 32 s worth of them. */
+static void test_memory_10k(void **state)
+{
+	enum { N = 10000, WINDOW = 50, MAX_BYTES_PER_TXN = 2048 };
+	struct harness h;
+	struct txn_stats st;
+	char req[1024], r[4096];
+	size_t reqlen = 0, blocks;
+	unsigned sent = 0, got = 0;
+
+	(void)state;
+	harness_start(&h, NULL);
+	h.on_new = tu_options;
+
+	while (got < N) {
+		unsigned burst = 0;
+
+		while (sent < N && sent - got < WINDOW && burst++ < WINDOW) {
+			reqlen = mk_options(req, sizeof(req), &h, sent++);
+			peer_send(&h, req);
+		}
+		if (!peer_recv(&h, r, sizeof(r), 2000, NULL))
+			fail_msg("no response after %u of %u", got, N);
+		assert_non_null(strstr(r, "SIP/2.0 200 "));
+		got++;
+	}
+	print_message("request %zu bytes\n", reqlen);
+	assert_true(reqlen > 450 && reqlen < 600);
+
+	txn_stats_get(h.s, &st);
+	assert_int_equal(st.srv_created, N);
+	assert_int_equal(st.active_srv, N);
+	print_message("%u OPTIONS of %zu bytes: %llu bytes held, %llu per transaction\n",
+		      N, reqlen, (unsigned long long)st.srv_bytes,
+		      (unsigned long long)(st.srv_bytes / N));
+	assert_true(st.srv_bytes < (uint64_t)N * MAX_BYTES_PER_TXN);   /* < 20 MB */
+	assert_true(st.srv_bytes > (uint64_t)N * reqlen);              /* counted at all */
+
+	/* One refcounted block per transaction: no parsed message kept. */
+	blocks = mem_blocks() - h.blocks0;
+	assert_true(blocks >= N && blocks < N + 64);
+
+	harness_stop(&h);   /* flushes the live transactions */
+}
+
+/* txn_srv_request() parses on first use only, keeps the parse, and a
+ * reply built after it is the same as one built without it. */
+static void test_request_lazy(void **state)
+{
+	struct harness h;
+	struct txn_stats s0, s1;
+	const struct sip_msg *m;
+	struct txn_srv *st;
+	char req[1024], r[4096];
+
+	(void)state;
+	harness_start(&h, &cfg_fast);
+	h.on_new = tu_keep_only;
+	mk_options(req, sizeof(req), &h, 7);
+	peer_send(&h, req);
+	st = kept(&h, 0);
+
+	txn_stats_get(h.s, &s0);
+	m = txn_srv_request(st);
+	assert_non_null(m);
+	assert_true(m->req);
+	assert_int_equal(m->meth, SIP_OPTIONS);
+	assert_true(pl_eq_str(&m->callid, "7-7@127.0.0.1"));
+	assert_true(pl_eq_str(&m->from.tag, "7T7"));
+	assert_int_equal(m->cseq.num, 1);
+	assert_ptr_equal(txn_srv_request(st), m);   /* kept */
+	txn_stats_get(h.s, &s1);
+	assert_true(s1.srv_bytes >= s0.srv_bytes + sizeof(struct sip_msg));
+	assert_null(txn_srv_request(NULL));
+
+	assert_int_equal(txn_srv_reply_simple(st, 200, NULL, NULL), 0);
+	assert_true(peer_recv(&h, r, sizeof(r), 1000, NULL) > 0);
+	assert_non_null(strstr(r, "SIP/2.0 200 "));
+	assert_non_null(strstr(r, "Call-ID: 7-7@127.0.0.1\r\n"));
+	assert_non_null(strstr(r, "CSeq: 1 OPTIONS\r\n"));
+	assert_true(wait_idle(&h, 3000));
+	harness_stop(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -421,6 +547,8 @@ int main(void)
 		cmocka_unit_test(test_2543),
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_tcp),
+		cmocka_unit_test(test_memory_10k),
+		cmocka_unit_test(test_request_lazy),
 	};
 
 	return cmocka_run_group_tests_name("txn_strans", tests, NULL, NULL);
