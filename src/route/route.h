@@ -98,6 +98,19 @@ struct route_trunk_prm {
 	uint32_t customer_id;    /* must be added before */
 	const char *name;
 	const char *tech_prefix; /* stripped from dialled numbers, e.g. "1234#"; NULL = none */
+	const char *cidrs;       /* source networks, "192.0.2.0/24,::1/128"; NULL = none */
+	const char *username;    /* digest user; NULL = IP authentication only */
+	const char *realm;       /* digest realm of ha1 */
+	const char *ha1;         /* hex HA1 (never the password) */
+	uint32_t max_channels;   /* 0 = the customer's limit only */
+};
+
+/** One delivery URI of a trunk (origination), by priority then weight. */
+struct route_trunk_uri_prm {
+	uint32_t trunk_id;       /* must be added before */
+	const char *uri;         /* "sip:pbx@198.51.100.7:5060;transport=tcp" */
+	uint16_t priority;       /* lower first */
+	uint16_t weight;         /* higher first among equal priority */
 };
 
 struct route_carrier_prm {
@@ -109,6 +122,7 @@ struct route_carrier_prm {
 	const char *country;      /* home of the carrier, for ROUTE_FMT_NATIONAL */
 	uint8_t strip;            /* leading characters removed after formatting */
 	const char *prefix;       /* then prepended (e.g. "0049#"); NULL = none */
+	const char *cidrs;        /* source networks of its inbound calls; NULL = none */
 };
 
 struct route_gateway_prm {
@@ -173,6 +187,8 @@ int route_snap_add_rate(struct route_snap_builder *b, const struct route_rate_pr
 int route_snap_add_tariff(struct route_snap_builder *b, const struct route_tariff_prm *p);
 int route_snap_add_number(struct route_snap_builder *b, const struct route_number_prm *p);
 int route_snap_add_target(struct route_snap_builder *b, const struct route_target_prm *p);
+/* After the trunk. -EINVAL for an empty URI. */
+int route_snap_add_trunk_uri(struct route_snap_builder *b, const struct route_trunk_uri_prm *p);
 
 /**
  * Build the immutable snapshot (refcount 1, owned by the caller). The
@@ -366,6 +382,71 @@ struct route_did {
 
 /** The number held for an E.164 (with or without '+'), or NULL (404). */
 const struct route_did *route_did_lookup(const struct route_snap *snap, const struct pl *e164);
+
+/* ------------------------------------------------------------------ */
+/* Sources and trunks (source.c)                                        */
+/* ------------------------------------------------------------------ */
+
+/** Who sent a request, by its source address (trunk and carrier CIDRs). */
+enum route_src_kind { ROUTE_SRC_NONE = 0, ROUTE_SRC_TRUNK, ROUTE_SRC_CARRIER };
+
+struct route_src {
+	enum route_src_kind kind;
+	uint32_t id;              /* trunk id or carrier id */
+	uint32_t customer_id;     /* the trunk's customer (kind TRUNK) */
+	uint8_t plen;             /* length of the matching network prefix */
+};
+
+/**
+ * The trunk or carrier whose source networks hold addr (port ignored):
+ * the longest prefix wins, a trunk before a carrier at equal length.
+ * Returns the kind (ROUTE_SRC_NONE when nobody matches: answer 403).
+ */
+enum route_src_kind route_source_lookup(const struct route_snap *snap, const struct sa *addr,
+					struct route_src *out);
+
+struct route_trunk_uri {
+	const char *uri;
+	uint16_t priority;
+	uint16_t weight;
+};
+
+/** A trunk as kept in the snapshot; strings are "" when not set. */
+struct route_trunk {
+	uint32_t id;
+	uint32_t customer_id;
+	const char *name;
+	const char *tech_prefix;
+	const char *username, *realm, *ha1;
+	uint32_t max_channels;
+	const struct route_trunk_uri *uri;  /* delivery URIs: priority, then weight */
+	uint32_t nuris;
+};
+
+/** Trunk by id (borrowing from snap), 0 or -ENOENT. */
+int route_trunk_get(const struct route_snap *snap, uint32_t id, struct route_trunk *out);
+/** Trunk whose digest username is user (first by id), 0 or -ENOENT. */
+int route_trunk_by_user(const struct route_snap *snap, const struct pl *user,
+			struct route_trunk *out);
+
+/** Parse "a.b.c.d/len" or "v6/len" (no length: a host); 0 or -EINVAL.
+ *  addr gets 16 bytes (IPv4 in the first 4), *af AF_INET or AF_INET6. */
+int route_cidr_parse(const struct pl *s, int *af, uint8_t addr[16], uint8_t *plen);
+
+/* ------------------------------------------------------------------ */
+/* Rating (rate.c): what an answered call costs, exactly                */
+/* ------------------------------------------------------------------ */
+
+/**
+ * Rate a call of dur_ms milliseconds under (rate per minute, connection
+ * fee, increments): the duration is rounded up to whole seconds, then
+ * billed as inc_first seconds and each started inc_next seconds after
+ * that; amount = fee + rate * billed / 60, rounded up to a micro-unit.
+ * A call of 0 ms bills 0 s and costs nothing (not connected). Returns
+ * the amount; *billed_sec (may be NULL) gets the billed seconds.
+ */
+int64_t route_rate_call(int64_t rate, int64_t fee, uint16_t inc_first, uint16_t inc_next,
+			int64_t dur_ms, int64_t *billed_sec);
 
 /* ------------------------------------------------------------------ */
 /* Explain (explain.c)                                                  */

@@ -153,6 +153,25 @@ struct rtrunk {
 	uint32_t cust;                      /* customer slot */
 	const char *name;
 	const char *tech_prefix;            /* "" = none */
+	const char *username, *realm, *ha1; /* "" = none */
+	uint32_t max_channels;
+	uint32_t uri_first, nuris;          /* in snap->turi */
+};
+
+/* A source network of a trunk or a carrier. */
+struct rsrc {
+	uint8_t addr[16];                   /* network, masked; IPv4 in the first 4 */
+	uint8_t af;                         /* 4 or 6 */
+	uint8_t plen;
+	uint8_t kind;                       /* enum route_src_kind */
+	uint32_t id;                        /* trunk or carrier id */
+};
+
+/* A trunk URI while building: trunk id kept for the sort. */
+struct rturi {
+	uint32_t trunk;                     /* trunk id */
+	uint32_t seq;
+	struct route_trunk_uri u;
 };
 
 struct rcarr {
@@ -172,6 +191,9 @@ struct route_snap {
 	struct rtrunk *trunk;    uint32_t ntrunk;
 	struct rcarr *carr;      uint32_t ncarr;   struct rmap carr_map;
 	struct route_gw *gw;     uint32_t ngw;
+	struct rmap trunk_map;                     /* trunk id -> slot */
+	struct route_trunk_uri *turi; uint32_t nturi;
+	struct rsrc *src;        uint32_t nsrc;    /* longest prefix first */
 	struct route_did *did;   uint32_t ndid;    struct rmap did_map;   /* key -> slot */
 	struct route_did_target *tgt; uint32_t ntgt;
 	struct ptab rates;                         /* owner = carrier slot */
@@ -183,6 +205,11 @@ struct route_snap {
 
 const struct rcust *snap_cust(const struct route_snap *s, uint32_t id);
 const struct rcarr *snap_carr(const struct route_snap *s, uint32_t id);
+
+/* source.c: parse a CIDR list into rsrc rows appended to *v. */
+int src_add_list(const char *list, uint8_t kind, uint32_t id,
+		 struct rsrc **v, size_t *n, size_t *cap);
+void src_sort(struct rsrc *v, size_t n);
 
 /* number.c */
 /** Format an E.164 ("+…") the way carrier c wants it; -ENOSPC / -EINVAL. */

@@ -30,6 +30,8 @@ struct route_snap_builder {
 	struct route_gw *gw;    size_t ngw, cgw;        struct rmap gw_map;
 	struct route_did *did;  size_t ndid, cdid;      struct rmap did_map;
 	struct rtgt *tgt;       size_t ntgt, ctgt;
+	struct rturi *turi;     size_t nturi, cturi;
+	struct rsrc *src;       size_t nsrc, csrc;
 	struct ptab_builder rates, tariffs;
 	char *str;              size_t nstr, cstr;
 	uint64_t seed;
@@ -49,6 +51,8 @@ static void builder_destroy(void *arg)
 	free(b->gw);
 	free(b->did);
 	free(b->tgt);
+	free(b->turi);
+	free(b->src);
 	free(b->str);
 	rmap_reset(&b->cust_map);
 	rmap_reset(&b->trunk_map);
@@ -189,11 +193,19 @@ int route_snap_add_trunk(struct route_snap_builder *b, const struct route_trunk_
 	if (reserve((void **)&b->trunk, &b->ctrunk, b->ntrunk + 1, sizeof(t)))
 		return -ENOMEM;
 	if ((err = intern_str(b, p->name, &t.name)) ||
-	    (err = intern_str(b, p->tech_prefix, &t.tech_prefix)))
+	    (err = intern_str(b, p->tech_prefix, &t.tech_prefix)) ||
+	    (err = intern_str(b, p->username, &t.username)) ||
+	    (err = intern_str(b, p->realm, &t.realm)) ||
+	    (err = intern_str(b, p->ha1, &t.ha1)))
+		return err;
+	if (p->id && rmap_get(&b->trunk_map, p->id))
+		return -EEXIST;
+	if ((err = src_add_list(p->cidrs, ROUTE_SRC_TRUNK, p->id, &b->src, &b->nsrc, &b->csrc)))
 		return err;
 	if ((err = claim_id(&b->trunk_map, p->id, b->ntrunk)))
 		return err;
 	t.id = p->id;
+	t.max_channels = p->max_channels;
 	b->trunk[b->ntrunk++] = t;
 	return 0;
 }
@@ -211,6 +223,10 @@ int route_snap_add_carrier(struct route_snap_builder *b, const struct route_carr
 		return -ENOMEM;
 	if ((err = intern_str(b, p->name, &c.name)) ||
 	    (err = intern_str(b, p->prefix, &c.prefix)))
+		return err;
+	if (p->id && rmap_get(&b->carr_map, p->id))
+		return -EEXIST;
+	if ((err = src_add_list(p->cidrs, ROUTE_SRC_CARRIER, p->id, &b->src, &b->nsrc, &b->csrc)))
 		return err;
 	if ((err = claim_id(&b->carr_map, p->id, b->ncarr)))
 		return err;
@@ -353,6 +369,28 @@ int route_snap_add_target(struct route_snap_builder *b, const struct route_targe
 	return 0;
 }
 
+int route_snap_add_trunk_uri(struct route_snap_builder *b, const struct route_trunk_uri_prm *p)
+{
+	struct rturi u = { 0 };
+	uint32_t ts;
+	int err;
+
+	if (!b || !p || !p->uri || !p->uri[0])
+		return -EINVAL;
+	if ((err = slot_of(&b->trunk_map, p->trunk_id, &ts)))
+		return err;
+	if (reserve((void **)&b->turi, &b->cturi, b->nturi + 1, sizeof(u)))
+		return -ENOMEM;
+	if ((err = intern_str(b, p->uri, &u.u.uri)))
+		return err;
+	u.trunk = p->trunk_id;
+	u.seq = (uint32_t)b->nturi;
+	u.u.priority = p->priority;
+	u.u.weight = p->weight;
+	b->turi[b->nturi++] = u;
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Build                                                                */
 /* ------------------------------------------------------------------ */
@@ -367,8 +405,11 @@ static void snap_destroy(void *arg)
 	free(s->gw);
 	free(s->did);
 	free(s->tgt);
+	free(s->turi);
+	free(s->src);
 	free(s->str);
 	rmap_reset(&s->cust_map);
+	rmap_reset(&s->trunk_map);
 	rmap_reset(&s->carr_map);
 	rmap_reset(&s->did_map);
 	ptab_reset(&s->rates);
@@ -398,6 +439,19 @@ static int gw_cmp(const void *x, const void *y, void *carr_map)
 	if (a->weight != b->weight)
 		return a->weight > b->weight ? -1 : 1;
 	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static int turi_cmp(const void *x, const void *y)
+{
+	const struct rturi *a = x, *b = y;
+
+	if (a->trunk != b->trunk)
+		return a->trunk < b->trunk ? -1 : 1;
+	if (a->u.priority != b->u.priority)
+		return a->u.priority < b->u.priority ? -1 : 1;
+	if (a->u.weight != b->u.weight)
+		return a->u.weight > b->u.weight ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
 static int tgt_cmp(const void *x, const void *y)
@@ -430,6 +484,12 @@ int route_snap_build(struct route_snap_builder *b, struct route_snap **snapp)
 		err = -ENOMEM;
 		goto out;
 	}
+	if (b->nturi && !(s->turi = calloc(b->nturi, sizeof(*s->turi)))) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if ((err = rmap_init(&s->trunk_map, b->ntrunk, b->seed)))
+		goto out;
 	if ((err = ptab_build(&b->rates, &s->rates, b->seed)) ||
 	    (err = ptab_build(&b->tariffs, &s->tariffs, b->seed)))
 		goto out;
@@ -444,9 +504,32 @@ int route_snap_build(struct route_snap_builder *b, struct route_snap **snapp)
 	if (b->ntrunk)
 		qsort(b->trunk, b->ntrunk, sizeof(*b->trunk), trunk_cmp);
 	for (size_t i = 0; i < b->ntrunk; i++) {
+		struct rmap_slot *ms;
+
 		fix(&b->trunk[i].name, base);
 		fix(&b->trunk[i].tech_prefix, base);
+		fix(&b->trunk[i].username, base);
+		fix(&b->trunk[i].realm, base);
+		fix(&b->trunk[i].ha1, base);
+		/* ids were checked unique when added; the map was sized for
+		 * them, so this insert does not grow it */
+		if ((err = rmap_put(&s->trunk_map, b->trunk[i].id, &ms)) < 0)
+			goto out;
+		err = 0;
+		ms->a = (uint32_t)i;
 	}
+	if (b->nturi)
+		qsort(b->turi, b->nturi, sizeof(*b->turi), turi_cmp);
+	for (size_t i = 0; i < b->nturi; i++) {
+		struct rtrunk *t = &b->trunk[rmap_get(&s->trunk_map, b->turi[i].trunk)->a];
+
+		s->turi[i] = b->turi[i].u;
+		fix(&s->turi[i].uri, base);
+		if (!t->nuris++)
+			t->uri_first = (uint32_t)i;
+	}
+	s->nturi = (uint32_t)b->nturi;
+	src_sort(b->src, b->nsrc);
 	for (size_t i = 0; i < b->ncust; i++)
 		fix(&b->cust[i].name, base);
 	for (size_t i = 0; i < b->ntrunk; i++) {
@@ -499,6 +582,11 @@ int route_snap_build(struct route_snap_builder *b, struct route_snap **snapp)
 	free(b->tgt);
 	b->tgt = NULL;
 	b->ntgt = b->ctgt = 0;
+	free(b->turi);
+	b->turi = NULL;
+	b->nturi = b->cturi = 0;
+	s->src = b->src;     s->nsrc = (uint32_t)b->nsrc;
+	b->src = NULL;   b->nsrc = b->csrc = 0;
 	rmap_reset(&b->trunk_map);
 	rmap_reset(&b->gw_map);
 
@@ -506,7 +594,8 @@ int route_snap_build(struct route_snap_builder *b, struct route_snap **snapp)
 		   s->ntrunk * sizeof(*s->trunk) + s->ncarr * sizeof(*s->carr) +
 		   rmap_bytes(&s->carr_map) + s->ngw * sizeof(*s->gw) +
 		   s->ndid * sizeof(*s->did) + rmap_bytes(&s->did_map) +
-		   s->ntgt * sizeof(*s->tgt) + ptab_bytes(&s->rates) +
+		   s->ntgt * sizeof(*s->tgt) + s->nturi * sizeof(*s->turi) +
+		   rmap_bytes(&s->trunk_map) + s->nsrc * sizeof(*s->src) + ptab_bytes(&s->rates) +
 		   ptab_bytes(&s->tariffs) + s->nstr;
 	LINFO("snapshot built customers=%u carriers=%u prefixes=%u rates=%u tariffs=%u "
 	      "numbers=%u bytes=%zu", s->ncust, s->ncarr, s->rates.nkeys, s->rates.nrec,
