@@ -265,7 +265,7 @@ int txn_stack_alloc(struct txn_stack **sp, struct tp *tp, const struct txn_cfg *
 	if (!sp || !tp)
 		return -EINVAL;
 	/* Plain calloc: the stack is one long-lived object, not shared by
-	 * reference; the tables are large (two times 32 KB of buckets). */
+	 * reference; the tables are large (two times 512 KB of buckets). */
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
