@@ -451,4 +451,124 @@ struct sip_edit {
 int sip_msg_rewrite(struct sip_mb *mb, const struct sip_msg *msg,
 		    const struct sip_edit *edits, unsigned editc);
 
+
+/* ------------------------------------------------------------------ */
+/* Digest authentication (auth.c): RFC 3261 §22, RFC 7616, RFC 8760     */
+/* ------------------------------------------------------------------ */
+
+enum sip_digest_alg {
+	SIP_DIGEST_MD5 = 0,       /* also when "algorithm" is absent */
+	SIP_DIGEST_SHA256,
+	SIP_DIGEST__COUNT
+};
+/* Bits for sip_digest_challenge_hdrs(): which challenges to offer. */
+enum {
+	SIP_DIGEST_OFFER_MD5 = 1u << SIP_DIGEST_MD5,
+	SIP_DIGEST_OFFER_SHA256 = 1u << SIP_DIGEST_SHA256,
+	SIP_DIGEST_OFFER_ALL = SIP_DIGEST_OFFER_MD5 | SIP_DIGEST_OFFER_SHA256,
+};
+enum { SIP_DIGEST_HEX_MAX = 64 };  /* hex chars of the longest hash (SHA-256) */
+
+/** Algorithm of an "algorithm" value: absent means MD5. -ENOTSUP for any
+ *  other (MD5-sess, SHA-256-sess, SHA-512-256: not offered). */
+int sip_digest_alg_parse(const struct pl *name, enum sip_digest_alg *alg);
+/** "MD5", "SHA-256". */
+const char *sip_digest_alg_name(enum sip_digest_alg alg);
+/** Hex length of the algorithm's hashes: 32 or 64. */
+size_t sip_digest_hexlen(enum sip_digest_alg alg);
+
+/**
+ * HA1 = H(user ":" realm ":" password) as lowercase hex into out (NUL-
+ * terminated). This is what the store keeps per credential and algorithm:
+ * never the password. 0 or -EINVAL / -ENOMEM (crypto failure).
+ */
+int sip_digest_ha1(enum sip_digest_alg alg, const struct pl *user, const struct pl *realm,
+		   const struct pl *password, char out[SIP_DIGEST_HEX_MAX + 1]);
+
+/**
+ * The request-digest a client sends (RFC 7616 §3.4.1): from ha1_hex and
+ * cred's nonce, uri, and with qop: nc, cnonce, qop ("auth" only). Used to
+ * answer a carrier's challenge and by sip_digest_verify().
+ * 0, -EINVAL (missing field, qop other than auth, bad HA1 length).
+ */
+int sip_digest_response(enum sip_digest_alg alg, const char *ha1_hex,
+			const struct sip_auth *cred, const struct pl *method,
+			char out[SIP_DIGEST_HEX_MAX + 1]);
+
+/**
+ * Nonce service: stateless nonces, HMAC-SHA256 under a random key made at
+ * allocation (nonces die with the context), plus a bounded table of the
+ * highest nc used per nonce against replays. Thread-safe after alloc.
+ */
+struct sip_nonce_ctx;
+
+/** Seconds on any clock that never goes back (tests move it). */
+typedef uint64_t (sip_nonce_clock_h)(void *arg);
+
+struct sip_nonce_prm {
+	uint32_t lifetime;        /* seconds a nonce is good for; 0: 300 */
+	uint32_t max_entries;     /* replay table size; 0: 65536 (16 bytes each) */
+	sip_nonce_clock_h *clock; /* NULL: time_ms() / 1000 */
+	void *clock_arg;          /* borrowed */
+};
+
+/** Allocate (mem_zalloc: release with mem_deref). prm may be NULL. */
+int sip_nonce_alloc(struct sip_nonce_ctx **ctxp, const struct sip_nonce_prm *prm);
+
+/**
+ * One challenge value for WWW-/Proxy-Authenticate into buf (NUL-terminated):
+ *   Digest realm="r", nonce="n", algorithm=SHA-256, qop="auth"[, stale=true]
+ * The nonce is bound to realm, algorithm and, when src is not NULL, to the
+ * source IP address (not the port): sip_digest_verify() must then get the
+ * same src. Returns the length, or -EINVAL (realm with '"', '\' or
+ * control characters) / -ENOSPC (buf too small; 160 + realm is enough).
+ */
+int sip_digest_challenge(struct sip_nonce_ctx *ctx, const struct pl *realm,
+			 enum sip_digest_alg alg, bool stale, const struct sa *src,
+			 char *buf, size_t size);
+
+/**
+ * Header lines ready for the extra_hdrs of sip_reply_build(): one line
+ * "<hname>: <challenge>\r\n" per algorithm in offer (SIP_DIGEST_OFFER_*),
+ * SHA-256 first (RFC 8760 §2.4), NUL-terminated. hname is
+ * "Proxy-Authenticate" (407) or "WWW-Authenticate" (401).
+ * Returns the length or -EINVAL / -ENOSPC (400 + 2 * realm is enough).
+ */
+int sip_digest_challenge_hdrs(struct sip_nonce_ctx *ctx, const char *hname,
+			      const struct pl *realm, unsigned offer, bool stale,
+			      const struct sa *src, char *buf, size_t size);
+
+/** What the request says, for sip_digest_verify(). */
+struct sip_digest_req {
+	struct pl method;         /* request method, e.g. msg->method */
+	struct pl ruri;           /* Request-URI as on the wire (msg->ruri) */
+	struct pl realm;          /* our realm: the credential must name it */
+	const struct sa *src;     /* as given to the challenge, or NULL */
+	bool any_uri;             /* skip the digest uri = Request-URI check
+	                             (SIPp signs "sip:<remote_ip>:<port>" unless
+	                             run with -auth_uri); nc tracking still
+	                             stops replays */
+};
+
+/**
+ * Check a decoded Authorization / Proxy-Authorization (sip_auth_decode())
+ * with the stored HA1 for the credential's algorithm (the caller picks it
+ * by cred->username and sip_digest_alg_parse(&cred->algorithm)).
+ * Qop "auth" needs nc and cnonce, and each nc must be above the highest
+ * one already accepted for that nonce. Without qop (RFC 2069) a nonce is
+ * good once, and only for MD5: SHA-256 requires qop (RFC 7616).
+ * Returns, with what to answer:
+ *   0          accepted
+ *   -EACCES    wrong response (wrong password): 403
+ *   -ESTALE    right response, nonce expired: new challenge, stale=true
+ *   -EALREADY  replayed nc (or no-qop nonce used twice): 403
+ *   -EINVAL    malformed, not Digest, realm/uri/algorithm mismatch, qop
+ *              not "auth", userhash, or a nonce we did not issue (forged,
+ *              from before a restart): new challenge
+ *   -EBUSY     replay table full: 503
+ * The response is compared in constant time.
+ */
+int sip_digest_verify(struct sip_nonce_ctx *ctx, const struct sip_auth *cred,
+		      const struct sip_digest_req *req, const char *ha1_hex);
+
 #endif /* TL_SIP_H */
