@@ -4,7 +4,7 @@
 # usage: scripts/deps.sh run|test|fuzz|bench
 # As root it runs apt-get itself; otherwise it prints the sudo line and fails.
 set -eu
-run_pkgs="build-essential cmake pkg-config libsqlite3-dev"
+run_pkgs="build-essential cmake pkg-config libsqlite3-dev libssl-dev"
 test_pkgs="$run_pkgs libcmocka-dev sip-tester python3 iproute2"
 fuzz_pkgs="$run_pkgs clang libclang-rt-14-dev"
 bench_pkgs="$test_pkgs libosip2-dev kamailio kamailio-sqlite-modules kamailio-extra-modules sqlite3"
