@@ -166,7 +166,9 @@ static void test_nict_timeout(void **state)
 	harness_start(&h, &cfg_e);
 	cli_send(&h, &j, "OPTIONS", "z9hG4bKcto2", "cto2@test");
 	n = peer_count(&h, 1500);
-	assert_true(n >= 16 && n <= 19);
+	/* Without the T2 cap there would be 7; a loaded machine may fire a
+	 * few late, so only the cap is asserted tightly. */
+	assert_true(n >= 12 && n <= 19);
 	assert_true(wait_count(&h, &h.timeouts, 1, 1000));
 	sleep_ms(100);
 	h_lock(&h);
