@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /**
- * @file main.c  The trunkline daemon: command line, config file, start of
- *               the transport workers and the transaction stack, signals,
- *               graceful stop.
+ * @file main.c  The trunkline daemon: command line, config file, the store
+ *               and the routing snapshot, start of the transport workers
+ *               and the transaction stack, signals, graceful stop. The
+ *               subcommands live in main_db.c and main_route.c.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -10,17 +11,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 #include "call.h"
+#include "main_int.h"
+#include "store.h"
 
 #define LOG_MOD "main"
 
 enum {
-	EXIT_RUNTIME = 1,          /* could not start (bind failed, ...) */
-	EXIT_USAGE = 2,            /* bad command line or config file */
 	DRAIN_MS = 2000,           /* longest wait for in-flight answers at stop */
 	PORT_DEFAULT = 5060,
+	LIVE_CUSTOMERS = 1u << 22, /* live counters reserved for ids below this */
+	LIVE_CARRIERS = 1u << 16,
 };
 
 struct cfg {
@@ -35,18 +39,29 @@ struct cfg {
 	unsigned tcp_max_per_src;
 	unsigned tcp_max_conns;
 	uint32_t reject_delay_ms;
+	uint32_t max_duration_s;   /* [call] max_duration, 0 = unlimited */
+	uint32_t session_expires_s;/* [call] session_expires (RFC 4028) */
+	uint32_t min_se_s;         /* [call] min_se */
+	char store_url[4096];      /* [store] url */
+	bool demo;                 /* [store] demo or --demo: seed demo provisioning */
+	uint32_t reload_ms;        /* [store] reload_interval */
 	enum log_level level;
 	char log_file[4096];       /* empty: stderr */
 	char err[1024];            /* the first error, "file:line: what" */
 };
 
 static const char usage_text[] =
-	"Usage: trunkline [-c FILE] [-t] [-h] [-V]\n"
+	"Usage: trunkline [-c FILE] [--demo] [-t] [-h] [-V]\n"
+	"       trunkline db COMMAND ...      provision the database (db --help)\n"
+	"       trunkline route explain ...   show a routing decision (route --help)\n"
 	"Trunkline SIP trunking softswitch.\n"
 	"\n"
 	"  -c, --config FILE  read the configuration from FILE (INI); without it\n"
 	"                     the built-in defaults apply (UDP and TCP on\n"
-	"                     127.0.0.1:5060, one worker per CPU, log level info)\n"
+	"                     127.0.0.1:5060, one worker per CPU, log level info,\n"
+	"                     database sqlite:var/trunkline.db)\n"
+	"  -d, --demo         add the demo provisioning to the database (as\n"
+	"                     [store] demo = yes); nothing changes if it is there\n"
 	"  -t, --check        check the configuration and exit (0 when valid)\n"
 	"  -h, --help         print this help and exit\n"
 	"  -V, --version      print the version and exit\n"
@@ -66,6 +81,11 @@ static void cfg_defaults(struct cfg *c)
 	c->tcp_max_per_src = 64;
 	c->tcp_max_conns = 10000;
 	c->level = LOG_INFO;
+	c->max_duration_s = 14400;
+	c->session_expires_s = 1800;
+	c->min_se_s = 90;
+	snprintf(c->store_url, sizeof(c->store_url), "%s", STORE_DEFAULT_URL);
+	c->reload_ms = 1000;
 	sa_set_str(&c->listen[0].addr, "127.0.0.1", PORT_DEFAULT);
 	c->listen[0].proto = TP_UDP;
 	sa_set_str(&c->listen[1].addr, "127.0.0.1", PORT_DEFAULT);
@@ -218,18 +238,78 @@ static int set_sip(struct cfg *c, unsigned line, const char *key, const char *va
 	return 0;
 }
 
+static const struct num_key call_nums[] = {
+	/* Below 32 s: the client's timer B must not fire first. */
+	{ "reject_delay",    0, 30000,   "ms" },
+	{ "max_duration",    0, 604800,  "s (0: unlimited)" },
+	/* RFC 4028 §4: Min-SE is never below 90 s. */
+	{ "session_expires", 90, 86400,  "s" },
+	{ "min_se",          90, 86400,  "s" },
+};
+
 static int set_call(struct cfg *c, unsigned line, const char *key, const char *val)
+{
+	unsigned long v = 0;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(call_nums); i++) {
+		if (!strcmp(key, call_nums[i].name))
+			break;
+	}
+	if (i == ARRAY_SIZE(call_nums))
+		return cfg_fail(c, line, "unknown key '%s' in [call]", key);
+	if (parse_uint(val, call_nums[i].min, call_nums[i].max, &v))
+		return cfg_fail(c, line, "bad value '%s' for '%s' in [call]: expected %lu..%lu %s",
+				val, key, call_nums[i].min, call_nums[i].max, call_nums[i].unit);
+	if (!strcmp(key, "reject_delay"))
+		c->reject_delay_ms = (uint32_t)v;
+	else if (!strcmp(key, "max_duration"))
+		c->max_duration_s = (uint32_t)v;
+	else if (!strcmp(key, "session_expires"))
+		c->session_expires_s = (uint32_t)v;
+	else
+		c->min_se_s = (uint32_t)v;
+	return 0;
+}
+
+static int parse_bool(const char *s, bool *b)
+{
+	if (!strcasecmp(s, "yes") || !strcasecmp(s, "true") || !strcasecmp(s, "on") ||
+	    !strcmp(s, "1"))
+		*b = true;
+	else if (!strcasecmp(s, "no") || !strcasecmp(s, "false") || !strcasecmp(s, "off") ||
+		 !strcmp(s, "0"))
+		*b = false;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int set_store(struct cfg *c, unsigned line, const char *key, const char *val)
 {
 	unsigned long v;
 
-	if (strcmp(key, "reject_delay"))
-		return cfg_fail(c, line, "unknown key '%s' in [call]", key);
-	/* Below 32 s: the client's timer B must not fire first. */
-	if (parse_uint(val, 0, 30000, &v))
-		return cfg_fail(c, line, "bad value '%s' for 'reject_delay' in [call]: "
-				"expected 0..30000 ms", val);
-	c->reject_delay_ms = (uint32_t)v;
-	return 0;
+	if (!strcmp(key, "url")) {
+		if (!*val || strlen(val) >= sizeof(c->store_url))
+			return cfg_fail(c, line, "bad value for 'url' in [store]: expected "
+					"sqlite:PATH (at most %zu characters)", sizeof(c->store_url) - 1);
+		strcpy(c->store_url, val);
+		return 0;
+	}
+	if (!strcmp(key, "demo")) {
+		if (parse_bool(val, &c->demo))
+			return cfg_fail(c, line, "bad value '%s' for 'demo' in [store]: "
+					"expected yes or no", val);
+		return 0;
+	}
+	if (!strcmp(key, "reload_interval")) {
+		if (parse_uint(val, 100, 3600000, &v))
+			return cfg_fail(c, line, "bad value '%s' for 'reload_interval' in [store]: "
+					"expected 100..3600000 ms", val);
+		c->reload_ms = (uint32_t)v;
+		return 0;
+	}
+	return cfg_fail(c, line, "unknown key '%s' in [store]", key);
 }
 
 static int set_log(struct cfg *c, unsigned line, const char *key, const char *val)
@@ -258,6 +338,8 @@ static int conf_key(const char *section, const char *key, const char *val,
 		return set_sip(c, line, key, val);
 	if (!strcmp(section, "call"))
 		return set_call(c, line, key, val);
+	if (!strcmp(section, "store"))
+		return set_store(c, line, key, val);
 	if (!strcmp(section, "log"))
 		return set_log(c, line, key, val);
 	if (!*section)
@@ -289,6 +371,23 @@ static int cfg_load(struct cfg *c, const char *path)
 			 path, c->txn.t2, c->txn.t1);
 		return -EINVAL;
 	}
+	if (c->min_se_s > c->session_expires_s) {
+		snprintf(c->err, sizeof(c->err), "%s: min_se (%u s) is above session_expires "
+			 "(%u s) in [call]", path, c->min_se_s, c->session_expires_s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int main_conf_store_url(const char *path, char *url, size_t n)
+{
+	static struct cfg c;
+
+	if (cfg_load(&c, path)) {
+		fprintf(stderr, "%s\n", c.err);
+		return EXIT_USAGE;
+	}
+	snprintf(url, n, "%s", c.store_url);
 	return 0;
 }
 
@@ -330,6 +429,12 @@ static int run(const struct cfg *c)
 	struct uas_stats us;
 	struct txn_stats ts;
 	struct tp_stats ps;
+	struct store *st = NULL;
+	struct store_cdr_writer *cdrw = NULL;
+	struct snap_reloader *reloader = NULL;
+	struct call_live live = { 0 };
+	uint64_t gen = 0;
+	int schema = 0;
 	char lbuf[TP_LISTEN_MAX * (SA_FMT_MAX + 6)];
 	sigset_t set;
 	int sfd = -1, err, rc = EXIT_RUNTIME;
@@ -347,6 +452,43 @@ static int run(const struct cfg *c)
 	sfd = signalfd(-1, &set, SFD_CLOEXEC);
 	if (sfd < 0) {
 		LERR("signalfd failed err=%d", -errno);
+		goto out;
+	}
+
+	/* The database first: a call needs its routing snapshot and its CDR
+	 * writer from the first INVITE on. */
+	err = store_open(&st, c->store_url);
+	if (err) {
+		LERR("cannot open the database url=%s err=%d (%s)", c->store_url, err,
+		     strerror(-err));
+		goto out;
+	}
+	store_schema_version(st, &schema);
+	if (c->demo) {
+		err = store_seed_demo(st);
+		if (err) {
+			LERR("demo provisioning failed err=%d store=\"%s\"", err, store_errmsg(st));
+			goto out;
+		}
+	}
+	err = snap_publish_from(st, &gen);
+	if (err)
+		goto out;
+	LINFO("store opened url=%s schema_version=%d generation=%llu demo=%s", c->store_url,
+	      schema, (unsigned long long)gen, c->demo ? "yes" : "no");
+	err = store_cdr_writer_start(&cdrw, st, NULL);
+	if (err) {
+		LERR("cannot start the CDR writer err=%d", err);
+		goto out;
+	}
+	err = snap_reloader_start(&reloader, c->store_url, gen, c->reload_ms);
+	if (err) {
+		LERR("cannot start the snapshot reloader err=%d", err);
+		goto out;
+	}
+	err = call_live_alloc(&live, LIVE_CUSTOMERS, LIVE_CARRIERS);
+	if (err) {
+		LERR("cannot allocate the live counters err=%d", err);
 		goto out;
 	}
 
@@ -433,6 +575,17 @@ out:
 	if (tp)
 		tp_free(tp);
 	mem_deref(uas);
+	/* Calls are gone: no snapshot is needed any more, and every CDR they
+	 * queued is written before the store closes. */
+	snap_reloader_stop(reloader);
+	if (cdrw && store_cdr_writer_stop(cdrw)) {
+		LERR("some CDRs could not be written (logged in full above)");
+		if (!rc)
+			rc = EXIT_RUNTIME;
+	}
+	route_snap_publish(NULL);
+	call_live_free(&live);
+	store_close(st);
 	if (sfd >= 0)
 		close(sfd);
 	return rc;
@@ -442,6 +595,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config",  required_argument, NULL, 'c' },
+		{ "demo",    no_argument,       NULL, 'd' },
 		{ "check",   no_argument,       NULL, 't' },
 		{ "help",    no_argument,       NULL, 'h' },
 		{ "version", no_argument,       NULL, 'V' },
@@ -449,13 +603,25 @@ int main(int argc, char **argv)
 	};
 	static struct cfg cfg;
 	const char *path = NULL;
-	bool check = false;
+	bool check = false, demo = false;
 	int opt, rc;
 
-	while ((opt = getopt_long(argc, argv, "c:thV", opts, NULL)) != -1) {
+	/* Subcommands write their errors to stderr themselves; library
+	 * warnings (a store constraint) still reach it. */
+	if (argc > 1 && (!strcmp(argv[1], "db") || !strcmp(argv[1], "route"))) {
+		log_set_level(LOG_WARN);
+		rc = argv[1][0] == 'd' ? main_db(argc - 1, argv + 1) : main_route(argc - 1, argv + 1);
+		log_close();
+		return rc;
+	}
+
+	while ((opt = getopt_long(argc, argv, "c:dthV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			path = optarg;
+			break;
+		case 'd':
+			demo = true;
 			break;
 		case 't':
 			check = true;
@@ -481,6 +647,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s\n", cfg.err);
 		return EXIT_USAGE;
 	}
+	cfg.demo |= demo;
 	if (check) {
 		printf("%s: configuration OK\n", path ? path : "built-in defaults");
 		return 0;

@@ -65,4 +65,51 @@ struct uas_stats {
 };
 void uas_stats_get(const struct uas *u, struct uas_stats *st);
 
+/* ------------------------------------------------------------------ */
+/* Routing snapshot from the store, live counters (snapload.c)          */
+/* ------------------------------------------------------------------ */
+
+#include "route.h"
+
+struct store;
+
+/**
+ * Build a routing snapshot from the store's provisioning (disabled rows
+ * and rows referencing them are left out; a number's delivery_uri is its
+ * target, else its trunk). *snapp gets one reference; *genp (may
+ * be NULL) the store generation read before the load. st is used by
+ * this thread only.
+ */
+int snap_load(struct store *st, struct route_snap **snapp, uint64_t *genp);
+/** snap_load, then route_snap_publish; logs "snapshot loaded ...". */
+int snap_publish_from(struct store *st, uint64_t *genp);
+
+/**
+ * A thread with its own connection to url that polls the store's
+ * generation every interval_ms and, when it differs from the published
+ * one (gen), rebuilds and publishes the snapshot. Calls in progress keep
+ * the snapshot they acquired. A failed rebuild keeps the current one.
+ */
+struct snap_reloader;
+int snap_reloader_start(struct snap_reloader **rp, const char *url, uint64_t gen,
+			uint32_t interval_ms);
+/** Stop and join the thread, close its connection, free. NULL-safe. */
+void snap_reloader_stop(struct snap_reloader *r);
+
+/**
+ * Live counters for route_decide, indexed by store row id (customer and
+ * carrier), updated by the call layer with atomics. Address space for
+ * ncustomer / ncarrier ids is reserved; pages are backed when touched.
+ * state is the read-only view route_decide takes.
+ */
+struct call_live {
+	struct route_live *customer;   /* owned mapping, ncustomer entries */
+	uint32_t ncustomer;
+	struct route_live *carrier;    /* owned mapping, ncarrier entries */
+	uint32_t ncarrier;
+	struct route_state state;      /* views of the two arrays above */
+};
+int call_live_alloc(struct call_live *lv, uint32_t ncustomer, uint32_t ncarrier);
+void call_live_free(struct call_live *lv);
+
 #endif /* TL_CALL_H */
