@@ -18,10 +18,25 @@
 #endif
 
 struct uas;
+struct store_cdr_writer;
+struct call_live;
 
 struct uas_prm {
 	struct sip_limits limits;  /* parser limits for every received message */
 	uint32_t reject_delay_ms;  /* hold refused INVITEs this long (after 100 Trying); 0 = at once */
+
+	/* The B2BUA (b2bua.c). Calls route with the snapshot published by
+	 * route_snap_publish() at the time their INVITE arrived. */
+	struct store_cdr_writer *cdrw;  /* borrowed: every ended call's CDR goes here;
+					   NULL = CDRs are logged only */
+	struct call_live *live;         /* borrowed: channel/CPS counters route_decide
+					   reads; NULL = limits not counted */
+	uint32_t max_duration_s;        /* clear answered calls after this long; 0 = never */
+	uint32_t session_min_se_s;      /* RFC 4028 Min-SE we accept; 0 = 90 */
+	uint32_t no_answer_s;           /* give up a B leg that rings this long; 0 = 180 */
+	struct sip_nonce_ctx *nonces;   /* borrowed: digest nonces for trunks with
+					   credentials; NULL = IP authentication only */
+	const char *realm;              /* digest realm we challenge with; NULL = "trunkline" */
 };
 
 /**
@@ -50,8 +65,12 @@ void uas_recv(const struct tp_pkt *pkt, void *arg);
 /**
  * Graceful stop, from any thread but a worker's: from now on new requests
  * get 503, and INVITEs held by reject_delay get their final response at
- * once. Waits up to timeout_ms for those responses to be sent. Returns 0,
- * or -ETIMEDOUT when some were still pending.
+ * once. Every call in progress ends: answered calls get a BYE on both
+ * legs, calls being set up a CANCEL towards the callee and 503 towards
+ * the caller; each call's CDR (cause "shutdown") is submitted to
+ * prm.cdrw before this returns, so stop the CDR writer after it.
+ * Waits up to timeout_ms for those messages to be sent. Returns 0, or
+ * -ETIMEDOUT when some were still pending.
  */
 int uas_drain(struct uas *u, uint32_t timeout_ms);
 
@@ -62,6 +81,9 @@ struct uas_stats {
 	uint64_t stateless_replies;        /* replies sent without a transaction */
 	uint64_t resp_unmatched;           /* responses no client transaction wanted */
 	uint64_t txn_errors;               /* requests the transaction layer refused */
+	uint64_t calls_active;             /* calls whose CDR is not written yet */
+	uint64_t calls_started, calls_answered, calls_failed;
+	uint64_t cdr_submitted, cdr_lost;  /* CDRs handed to the writer / refused by it */
 };
 void uas_stats_get(const struct uas *u, struct uas_stats *st);
 

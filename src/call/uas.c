@@ -12,7 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include "call.h"
+#include <stdlib.h>
+#include "call_int.h"
 
 #define LOG_MOD "uas"
 
@@ -20,34 +21,17 @@
  * refused for want of a route, not for its method. */
 #define UAS_ALLOW "INVITE, ACK, CANCEL, BYE, OPTIONS"
 
-/* Option-tags we support (RFC 3261 §8.2.2.3, §20.37). None yet: 100rel,
- * timer and replaces come with the B2BUA. NULL-terminated. */
-static const char *const supported_tags[] = { NULL };
+/* Option-tags we support (RFC 3261 §8.2.2.3, §20.37): session timers
+ * pass through the B2BUA (RFC 4028). NULL-terminated. */
+static const char *const supported_tags[] = { "timer", NULL };
 
-/* Refusal of an INVITE while no trunk is provisioned: every source is
- * unknown, and an unknown source gets 403 (never an open relay). */
+/* Refusal of an INVITE while no routing data is published: no trunk is
+ * known, and an unknown source gets 403 (never an open relay). */
 enum { REFUSE_SCODE = 403 };
 static const char refuse_reason[] = "Unknown Source";
 
 enum { RETRY_AFTER_DRAIN = 30 };  /* seconds, in 503 while stopping */
 
-struct hold;
-
-struct uas {
-	struct uas_prm prm;
-	struct tp *tp;                /* borrowed */
-	struct txn_stack *txn;        /* borrowed */
-	atomic_bool draining;
-	atomic_uint busy;             /* uas_recv calls under way */
-
-	pthread_mutex_t lock;         /* guards holds, nholds */
-	pthread_cond_t cond;          /* signalled when nholds drops */
-	struct hold *holds;           /* INVITEs waiting for reject_delay */
-	unsigned nholds;              /* holds not yet answered (linked or finishing) */
-
-	atomic_uint_fast64_t rx_req, rx_resp, bad_req, bad_resp;
-	atomic_uint_fast64_t stateless, resp_unmatched, txn_errors;
-};
 
 /** An INVITE server transaction whose refusal waits for reject_delay.
  *  Lives on the worker that created it: its timer and its release run
@@ -243,10 +227,18 @@ static void hold_timeout(void *arg)
 	hold_finish(h);
 }
 
-static void answer_invite(struct uas *u, struct txn_srv *st, const struct sip_msg *msg)
+static void answer_invite(struct uas *u, struct txn_srv *st, const struct sip_msg *msg,
+			  const struct tp_pkt *pkt)
 {
 	struct hold *h;
 	struct loop *loop = loop_current();
+	struct route_snap *snap = route_snap_acquire();
+
+	if (snap && loop) {
+		route_snap_release(snap);
+		call_new_invite(u, st, msg, pkt);
+		return;
+	}
 
 	/* §17.2.1: 100 Trying at once, so the client stops retransmitting. */
 	reply(st, 100, NULL, NULL);
@@ -289,9 +281,116 @@ static bool is_in_dialog(const struct sip_msg *msg)
 	return pl_isset(&msg->to.tag);
 }
 
+/* --------------------------- calls --------------------------------- */
+
+enum hop_kind { HOP_MSG = 0, HOP_CANCEL, HOP_RESP };
+
+/** A message for a call owned by another worker, on its way there. */
+struct hop {
+	struct uas *u;                /* borrowed */
+	struct call *c;               /* owned reference */
+	struct leg *leg;              /* borrowed (in c) */
+	struct txn_srv *st;           /* owned reference or NULL */
+	enum hop_kind kind;
+	size_t len;
+	char buf[];                   /* the message as received */
+};
+
+static void hop_destroy(void *data)
+{
+	struct hop *h = data;
+
+	mem_deref(h->st);
+	mem_deref(h->c);
+}
+
+/* A 2xx retransmission from the callee: our ACK got lost (§13.2.2.4). */
+static void resend_ack(struct uas *u, struct leg *leg, const struct sip_msg *msg)
+{
+	if (leg->ack && msg->cseq.num == leg->ack_cseq && msg->scode >= 200 && msg->scode < 300)
+		tp_send(u->tp, leg->proto, &leg->dst, NULL, leg->ack, leg->ack_len);
+}
+
+static void call_run(struct uas *u, struct call *c, struct leg *leg, struct txn_srv *st,
+		     enum hop_kind kind, const struct sip_msg *msg)
+{
+	log_ctx_set("call_id=%s", c->a.callid);
+	switch (kind) {
+	case HOP_MSG:
+		call_dispatch(c, leg, st, msg);
+		break;
+	case HOP_CANCEL:
+		call_cancel(c);
+		break;
+	case HOP_RESP:
+		resend_ack(u, leg, msg);
+		break;
+	}
+	log_ctx_clear();
+}
+
+static void hop_run(void *arg)
+{
+	static _Thread_local struct sip_msg hmsg;
+	struct hop *h = arg;
+	struct sip_perr perr;
+
+	memset(&hmsg, 0, offsetof(struct sip_msg, hdrv));
+	memset(&perr, 0, sizeof(perr));
+	if (h->kind == HOP_CANCEL ||
+	    !sip_msg_parse(&hmsg, h->buf, h->len, &h->u->prm.limits, &perr))
+		call_run(h->u, h->c, h->leg, h->st, h->kind, &hmsg);
+	mem_deref(h);
+}
+
+/* Run on the call's worker: here and now, or after a hop. */
+static void to_call(struct uas *u, struct call *c, struct leg *leg, struct txn_srv *st,
+		    enum hop_kind kind, const struct sip_msg *msg, const struct tp_pkt *pkt)
+{
+	struct hop *h;
+
+	if (c->loop == loop_current()) {
+		call_run(u, c, leg, st, kind, msg);
+		return;
+	}
+	h = mem_zalloc(sizeof(*h) + pkt->len, hop_destroy);
+	if (!h) {
+		if (st)
+			reply(st, 500, "Out Of Memory", NULL);
+		return;
+	}
+	h->u = u;
+	h->c = mem_ref(c);
+	h->leg = leg;
+	h->st = mem_ref(st);
+	h->kind = kind;
+	h->len = pkt->len;
+	memcpy(h->buf, pkt->buf, pkt->len);
+	if (loop_call(c->loop, hop_run, h)) {
+		if (st)
+			reply(st, 500, "Worker Unavailable", NULL);
+		mem_deref(h);
+	}
+}
+
+/* An in-dialog request or ACK: the call whose leg has our tag. */
+static bool to_dialog(struct uas *u, struct txn_srv *st, const struct sip_msg *msg,
+		      const struct tp_pkt *pkt)
+{
+	struct leg *leg = NULL;
+	struct call *c = ctab_find_local(u->tab, &msg->callid, &msg->to.tag, &leg);
+
+	if (!c)
+		return false;
+	to_call(u, c, leg, st, HOP_MSG, msg, pkt);
+	mem_deref(c);
+	return true;
+}
+
 /* A new request in its server transaction st: the checks of RFC 3261
  * §8.2 in order (method, headers, then the method's own handling). */
-static void handle_request(struct uas *u, struct txn_srv *st, const struct sip_msg *msg)
+static void handle_request(struct uas *u, struct txn_srv *st, const struct sip_msg *msg,
+			   const struct tp_pkt *pkt)
 {
 	enum sip_method m = msg->meth;
 
@@ -317,6 +416,11 @@ static void handle_request(struct uas *u, struct txn_srv *st, const struct sip_m
 		return;
 	}
 
+	/* In a dialog of a call: the call relays it, whatever the method
+	 * (re-INVITE, UPDATE, INFO, BYE ...). */
+	if (is_in_dialog(msg) && m != SIP_CANCEL && to_dialog(u, st, msg, pkt))
+		return;
+
 	/* §8.2.1: unknown methods get 501, known ones we do not serve 405. */
 	switch (m) {
 	case SIP_METHOD_OTHER:
@@ -332,6 +436,16 @@ static void handle_request(struct uas *u, struct txn_srv *st, const struct sip_m
 	}
 
 	if (m == SIP_CANCEL) {
+		struct call *c = ctab_find_a(u->tab, &msg->callid, &msg->from.tag);
+
+		if (c) {
+			/* §9.2: the CANCEL's own answer at once; the call
+			 * answers its INVITE 487 on its worker. */
+			reply(st, 200, NULL, NULL);
+			to_call(u, c, NULL, NULL, HOP_CANCEL, msg, pkt);
+			mem_deref(c);
+			return;
+		}
 		answer_cancel(u, st, msg);  /* Require does not apply (§8.2.2.3) */
 		return;
 	}
@@ -350,7 +464,7 @@ static void handle_request(struct uas *u, struct txn_srv *st, const struct sip_m
 		answer_options(st);
 		break;
 	case SIP_INVITE:
-		answer_invite(u, st, msg);
+		answer_invite(u, st, msg, pkt);
 		break;
 	default:
 		reply(st, 405, NULL, "Allow: " UAS_ALLOW "\r\n");
@@ -440,6 +554,15 @@ void uas_recv(const struct tp_pkt *pkt, void *arg)
 	if (!msg.req) {
 		count(&u->rx_resp);
 		if (!u->txn || txn_cli_recv(u->txn, &msg, pkt) == -ENOENT) {
+			struct leg *leg = NULL;
+			struct call *c = u->tab ? ctab_find_local(u->tab, &msg.callid,
+								  &msg.from.tag, &leg) : NULL;
+
+			if (c) {
+				to_call(u, c, leg, NULL, HOP_RESP, &msg, pkt);
+				mem_deref(c);
+				goto out;
+			}
 			count(&u->resp_unmatched);
 			LDEBUG("response matches no transaction status=%u", msg.scode);
 		}
@@ -462,14 +585,15 @@ void uas_recv(const struct tp_pkt *pkt, void *arg)
 	switch (rc) {
 	case TXN_RX_NEW:
 		if (st && msg.meth != SIP_ACK)
-			handle_request(u, st, &msg);
+			handle_request(u, st, &msg, pkt);
 		break;
 	case TXN_RX_ABSORBED:
 		LDEBUG("retransmission absorbed");
 		break;
 	case TXN_RX_ACK:
-		/* Without dialogs, an ACK for a 2xx has nothing to reach. */
-		LDEBUG("ACK matches no transaction: dropped");
+		/* The ACK of a 2xx belongs to the dialog (§13.2.2.4). */
+		if (!to_dialog(u, NULL, &msg, pkt))
+			LDEBUG("ACK matches no dialog: dropped");
 		break;
 	default:
 		break;
@@ -488,6 +612,8 @@ static void uas_destroy(void *data)
 
 	pthread_mutex_destroy(&u->lock);
 	pthread_cond_destroy(&u->cond);
+	ctab_free(u->tab);
+	free(u->cps_sec);
 }
 
 int uas_alloc(struct uas **up, const struct uas_prm *prm)
@@ -507,6 +633,20 @@ int uas_alloc(struct uas **up, const struct uas_prm *prm)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&u->cond, &ca);
 	pthread_condattr_destroy(&ca);
+	if (ctab_alloc(&u->tab)) {
+		mem_deref(u);
+		return -ENOMEM;
+	}
+	if (prm->live && prm->live->ncustomer) {
+		/* calloc of a large block maps fresh zero pages: only the
+		 * customers that call use memory. */
+		u->cps_sec = calloc(prm->live->ncustomer, sizeof(*u->cps_sec));
+		if (!u->cps_sec) {
+			mem_deref(u);
+			return -ENOMEM;
+		}
+		u->ncps = prm->live->ncustomer;
+	}
 	*up = u;
 	return 0;
 }
@@ -539,6 +679,7 @@ static void flush_worker(void *arg)
 		next = h->next;
 		hold_finish(h);
 	}
+	call_drain_worker(u);
 }
 
 int uas_drain(struct uas *u, uint32_t timeout_ms)
@@ -567,7 +708,7 @@ int uas_drain(struct uas *u, uint32_t timeout_ms)
 	 * signal the end of each message: poll that in short slices. */
 	deadline = time_ms() + timeout_ms;
 	pthread_mutex_lock(&u->lock);
-	while (u->nholds || atomic_load(&u->busy)) {
+	while (u->nholds || atomic_load(&u->busy) || u->calls) {
 		uint64_t now = time_ms();
 
 		if (now >= deadline) {
@@ -595,4 +736,10 @@ void uas_stats_get(const struct uas *u, struct uas_stats *st)
 	st->stateless_replies = atomic_load(&u->stateless);
 	st->resp_unmatched = atomic_load(&u->resp_unmatched);
 	st->txn_errors = atomic_load(&u->txn_errors);
+	st->calls_active = atomic_load(&u->calls_active);
+	st->calls_started = atomic_load(&u->calls_started);
+	st->calls_answered = atomic_load(&u->calls_answered);
+	st->calls_failed = atomic_load(&u->calls_failed);
+	st->cdr_submitted = atomic_load(&u->cdr_submitted);
+	st->cdr_lost = atomic_load(&u->cdr_lost);
 }

@@ -1,0 +1,795 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/**
+ * @file b2bua.c  Calls: the table of legs, a new INVITE (who sent it,
+ *                routing, limits), in-dialog dispatch, CANCEL, the end of
+ *                a call and the drain at stop.
+ *
+ * A call and everything it starts (B-leg transactions, timers) live on the
+ * worker whose loop received its INVITE; uas.c hops messages read by
+ * another worker to that loop. So call state needs no lock: only the leg
+ * table (striped) and the list of calls (uas->lock) are shared.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "call_int.h"
+
+#define LOG_MOD "call"
+
+static const char default_realm[] = "trunkline";
+
+int64_t wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* ------------------------------------------------------------------ */
+/* The leg table                                                        */
+/* ------------------------------------------------------------------ */
+
+int ctab_alloc(struct ctab **tp)
+{
+	struct ctab *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	for (unsigned i = 0; i < CTAB_STRIPES; i++)
+		pthread_mutex_init(&t->lock[i], NULL);
+	*tp = t;
+	return 0;
+}
+
+void ctab_free(struct ctab *t)
+{
+	if (!t)
+		return;
+	for (unsigned i = 0; i < CTAB_STRIPES; i++)
+		pthread_mutex_destroy(&t->lock[i]);
+	free(t);
+}
+
+static unsigned bucket_of(const char *p, size_t l)
+{
+	return (unsigned)(hash_keyed(p, l) & (CTAB_BUCKETS - 1));
+}
+
+void ctab_link(struct ctab *t, struct leg *leg)
+{
+	unsigned b = bucket_of(leg->callid, strlen(leg->callid));
+	pthread_mutex_t *m = &t->lock[b % CTAB_STRIPES];
+
+	pthread_mutex_lock(m);
+	if (!leg->linked) {
+		leg->hnext = t->bucket[b];
+		t->bucket[b] = leg;
+		leg->linked = true;
+	}
+	pthread_mutex_unlock(m);
+}
+
+void ctab_unlink(struct ctab *t, struct leg *leg)
+{
+	unsigned b = bucket_of(leg->callid, strlen(leg->callid));
+	pthread_mutex_t *m = &t->lock[b % CTAB_STRIPES];
+
+	pthread_mutex_lock(m);
+	if (leg->linked) {
+		for (struct leg **pp = &t->bucket[b]; *pp; pp = &(*pp)->hnext) {
+			if (*pp == leg) {
+				*pp = leg->hnext;
+				break;
+			}
+		}
+		leg->linked = false;
+		leg->hnext = NULL;
+	}
+	pthread_mutex_unlock(m);
+}
+
+static struct call *ctab_find(struct ctab *t, const struct pl *callid, const struct pl *tag,
+			      bool local, struct leg **legp)
+{
+	struct call *c = NULL;
+	unsigned b;
+	pthread_mutex_t *m;
+
+	if (!pl_isset(callid) || !pl_isset(tag) || !tag->l)
+		return NULL;
+	b = bucket_of(callid->p, callid->l);
+	m = &t->lock[b % CTAB_STRIPES];
+	pthread_mutex_lock(m);
+	for (struct leg *l = t->bucket[b]; l; l = l->hnext) {
+		const char *want = local ? l->ltag : l->rtag;
+
+		if (!local && !l->is_a)
+			continue;
+		if (pl_eq_str(callid, l->callid) && pl_eq_str(tag, want)) {
+			c = mem_ref(l->call);
+			if (legp)
+				*legp = l;
+			break;
+		}
+	}
+	pthread_mutex_unlock(m);
+	return c;
+}
+
+struct call *ctab_find_local(struct ctab *t, const struct pl *callid, const struct pl *ltag,
+			     struct leg **legp)
+{
+	return ctab_find(t, callid, ltag, true, legp);
+}
+
+struct call *ctab_find_a(struct ctab *t, const struct pl *callid, const struct pl *rtag)
+{
+	return ctab_find(t, callid, rtag, false, NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* Life of a call                                                       */
+/* ------------------------------------------------------------------ */
+
+static void call_destroy(void *data)
+{
+	struct call *c = data;
+
+	/* Timers were cancelled by call_end on the owner loop, and a call
+	 * that never ended never started one. */
+	route_snap_release(c->snap);
+	mem_deref(c->ast);
+	mem_deref(c->bct);
+	mem_deref(c->rtx.st);
+	free(c->rtx.buf);
+	mem_deref(c->a.conn);
+	free(c->a.ack);
+	free(c->b.ack);
+	free(c->att);
+	free(c->hdrs);
+	free(c->body);
+}
+
+static struct route_live *live_of(struct route_live *v, uint32_t n, uint32_t id)
+{
+	return v && id && id < n ? &v[id] : NULL;
+}
+
+static struct route_live *cust_live(struct uas *u, uint32_t id)
+{
+	return u->prm.live ? live_of(u->prm.live->customer, u->prm.live->ncustomer, id) : NULL;
+}
+
+/* The CPS window of a customer: a new second starts the count again. */
+static void cps_roll(struct uas *u, uint32_t id)
+{
+	struct route_live *l = cust_live(u, id);
+	uint32_t now = (uint32_t)(time_ms() / 1000), seen;
+
+	if (!l || !u->cps_sec || id >= u->ncps)
+		return;
+	seen = atomic_load_explicit(&u->cps_sec[id], memory_order_relaxed);
+	if (seen != now &&
+	    atomic_compare_exchange_strong(&u->cps_sec[id], &seen, now))
+		atomic_store_explicit(&l->cps, 0, memory_order_relaxed);
+}
+
+static void release_counters(struct call *c)
+{
+	struct uas *u = c->u;
+	struct route_live *l;
+
+	if (c->counted_customer && (l = cust_live(u, c->customer_id)))
+		atomic_fetch_sub_explicit(&l->channels, 1, memory_order_relaxed);
+	c->counted_customer = false;
+	if (c->counted_carrier && u->prm.live &&
+	    (l = live_of(u->prm.live->carrier, u->prm.live->ncarrier, c->counted_carrier)))
+		atomic_fetch_sub_explicit(&l->channels, 1, memory_order_relaxed);
+	c->counted_carrier = 0;
+}
+
+static void calls_list_add(struct uas *u, struct call *c)
+{
+	pthread_mutex_lock(&u->lock);
+	c->next = u->calls;
+	if (u->calls)
+		u->calls->prev = c;
+	u->calls = c;
+	c->listed = true;
+	pthread_mutex_unlock(&u->lock);
+}
+
+static void calls_list_del(struct uas *u, struct call *c)
+{
+	pthread_mutex_lock(&u->lock);
+	if (c->listed) {
+		if (c->prev)
+			c->prev->next = c->next;
+		else
+			u->calls = c->next;
+		if (c->next)
+			c->next->prev = c->prev;
+		c->next = c->prev = NULL;
+		c->listed = false;
+	}
+	pthread_cond_broadcast(&u->cond);
+	pthread_mutex_unlock(&u->lock);
+}
+
+void call_end(struct call *c, enum store_side side, const char *cause, uint16_t a_code)
+{
+	struct uas *u = c->u;
+
+	if (c->state == CS_ENDED)
+		return;
+	mem_ref(c);
+	c->end_ms = wall_ms();
+	c->side = side;
+	snprintf(c->cause, sizeof(c->cause), "%s", cause);
+	if (c->state == CS_SETUP) {
+		if (c->ast && a_code >= 300) {
+			relay_reply_a(c, a_code, NULL, NULL, NULL, NULL);
+			c->a_code = a_code;
+		}
+		/* A final from B may still come (a 2xx racing the CANCEL):
+		 * the INVITE handler then ACKs and BYEs it. */
+		if (c->bct)
+			txn_cli_cancel(c->bct, NULL);
+	} else if (c->state == CS_ANSWERED) {
+		char reason[96];
+
+		snprintf(reason, sizeof(reason), "Reason: SIP;cause=200;text=\"%s\"", cause);
+		if (side != STORE_SIDE_CALLER)
+			relay_send_bye(c, &c->a, reason);
+		if (side != STORE_SIDE_CALLEE)
+			relay_send_bye(c, &c->b, reason);
+	}
+	relay_rtx_stop(c);
+	if (c->state == CS_ANSWERED)
+		relay_release_b(c);
+	tmr_cancel(&c->t_max);
+	tmr_cancel(&c->t_se);
+	tmr_cancel(&c->t_ring);
+	c->state = CS_ENDED;
+	release_counters(c);
+	cdr_submit(c);
+	ctab_unlink(u->tab, &c->a);
+	ctab_unlink(u->tab, &c->b);
+	LINFO("call ended side=%d cause=\"%s\" code=%u", side, c->cause, c->a_code);
+	if (c->listed) {
+		atomic_fetch_sub(&u->calls_active, 1);
+		calls_list_del(u, c);
+		mem_deref(c);             /* the list's and table's reference */
+	}
+	mem_deref(c);
+}
+
+/* Our side of a leg: address for Via/Contact of the destination's family. */
+static int leg_local(struct uas *u, struct leg *leg)
+{
+	char host[SA_FMT_MAX];
+	int w, err;
+
+	err = tp_local(u->tp, leg->proto, sa_af(&leg->dst), &leg->local);
+	if (err)
+		return err;
+	sa_fmt(&leg->local, host, sizeof(host));
+	w = snprintf(leg->contact, sizeof(leg->contact), "<sip:tl@%s%s>", host,
+		     leg->proto == TP_TCP ? ";transport=tcp" : "");
+	return w < 0 || (size_t)w >= sizeof(leg->contact) ? -ENOSPC : 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* A new INVITE                                                         */
+/* ------------------------------------------------------------------ */
+
+static void reply_st(struct txn_srv *st, uint16_t scode, const char *reason, const char *extra)
+{
+	int err = txn_srv_reply_simple(st, scode, reason, extra);
+
+	if (err && err != -EPROTO)
+		LWARN("reply failed status=%u err=%d", scode, err);
+	else
+		LINFO("refused status=%u reason=\"%s\"", scode, reason ? reason : "-");
+}
+
+static void refuse(struct txn_srv *st, uint16_t scode, const char *reason, uint32_t retry)
+{
+	char hdr[256];
+	int n = snprintf(hdr, sizeof(hdr), "Reason: SIP;cause=%u;text=\"%s\"\r\n", scode,
+			 reason ? reason : sip_reason_phrase(scode));
+
+	if (retry && n > 0 && (size_t)n < sizeof(hdr))
+		snprintf(hdr + n, sizeof(hdr) - (size_t)n, "Retry-After: %u\r\n", retry);
+	reply_st(st, scode, reason, hdr);
+}
+
+/* Header lines that cross from A to B on the INVITE. Via, Contact,
+ * Record-Route, Call-ID and tags never do (topology hiding). */
+static const enum sip_hdrid pass_invite[] = {
+	SIP_HDR_P_ASSERTED_IDENTITY, SIP_HDR_PRIVACY, SIP_HDR_ALLOW,
+	SIP_HDR_SESSION_EXPIRES, SIP_HDR_MIN_SE, SIP_HDR_CONTENT_DISPOSITION,
+};
+
+static bool valid_id(const struct pl *x)
+{
+	return pl_isset(x) && x->l && x->l < LEG_ID_MAX;
+}
+
+static void copy_user(const struct pl *user, char *dst, size_t n, const char *dflt)
+{
+	if (!pl_isset(user) || !user->l || pl_strcpy(user, dst, n))
+		snprintf(dst, n, "%s", dflt);
+}
+
+/* The A leg from the INVITE (we are the UAS of its dialog, §12.1.1). */
+static int a_leg_init(struct call *c, const struct sip_msg *msg, const struct tp_pkt *pkt)
+{
+	struct leg *a = &c->a;
+	struct sip_contact ct;
+	const struct sip_hdr *h;
+	int err;
+
+	a->is_a = true;
+	a->call = c;
+	if (pl_strcpy(&msg->callid, a->callid, sizeof(a->callid)) ||
+	    pl_strcpy(&msg->from.tag, a->rtag, sizeof(a->rtag)))
+		return -EINVAL;
+	err = sip_tag_new(a->ltag);
+	if (err)
+		return err;
+	if ((err = leg_name_addr(&msg->to, false, a->luri, sizeof(a->luri))) ||
+	    (err = leg_name_addr(&msg->from, true, a->ruri, sizeof(a->ruri))))
+		return err;
+	h = sip_msg_hdr(msg, SIP_HDR_CONTACT);
+	if (!h || sip_contact_decode(&ct, &h->val) || ct.star ||
+	    pl_strcpy(&ct.addr.auri, a->target, sizeof(a->target)))
+		return -EBADMSG;
+	a->rcseq = msg->cseq.num;
+	a->lcseq = 0;
+	a->proto = pkt->proto;
+	/* Requests to the caller go where its INVITE came from (it may sit
+	 * behind NAT): over its connection for TCP. */
+	a->dst = pkt->src;
+	a->conn = mem_ref(pkt->conn);
+	return leg_local(c->u, a);
+}
+
+/* The SDP and the headers every B INVITE of this call carries. */
+static int call_copy_invite(struct call *c, const struct sip_msg *msg)
+{
+	struct sip_mb mb;
+
+	if (msg->body.l) {
+		c->body = malloc(msg->body.l);
+		if (!c->body)
+			return -ENOMEM;
+		memcpy(c->body, msg->body.p, msg->body.l);
+		c->body_len = msg->body.l;
+		if (!pl_isset(&msg->ctype) || pl_strcpy(&msg->ctype, c->ctype, sizeof(c->ctype)))
+			return -EBADMSG;
+	}
+	sip_mb_init(&mb);
+	leg_copy_hdrs(&mb, msg, pass_invite, ARRAY_SIZE(pass_invite));
+	if (sip_msg_has_token(msg, SIP_HDR_SUPPORTED, &PL("timer")))
+		sip_mb_puts(&mb, "Supported: timer\r\n");
+	if (mb.len > CALL_HDRS_MAX)
+		mb.err = -E2BIG;
+	sip_mb_put(&mb, "", 1);
+	if (mb.err) {
+		int err = mb.err;
+		sip_mb_free(&mb);
+		return err;
+	}
+	c->hdrs = mb.buf;
+	return 0;
+}
+
+static int attempts_alloc(struct call *c, unsigned n)
+{
+	c->att = calloc(n ? n : 1, sizeof(*c->att));
+	return c->att ? 0 : -ENOMEM;
+}
+
+static void attempt_set_uri(struct attempt *at, const char *user, const struct sip_uri *uri)
+{
+	enum tp_proto proto = TP_UDP;
+
+	at->resolved = !leg_uri_dst(uri, &at->dst, &proto);
+	at->proto = proto;
+	snprintf(at->host, sizeof(at->host), "%s%.*s%s", uri->host_v6 ? "[" : "",
+		 PL_FMT(&uri->host), uri->host_v6 ? "]" : "");
+	if (uri->port) {
+		size_t l = strlen(at->host);
+		snprintf(at->host + l, sizeof(at->host) - l, ":%u", uri->port);
+	}
+	if (leg_uri_build(at->ruri, sizeof(at->ruri), user, uri, proto))
+		at->resolved = false;
+	snprintf(at->to, sizeof(at->to), "<sip:%s@%s%.*s%s>", user, uri->host_v6 ? "[" : "",
+		 PL_FMT(&uri->host), uri->host_v6 ? "]" : "");
+}
+
+/* Termination: the decision's attempts, in order. */
+static int attempts_from_decision(struct call *c, const struct route_decision *d)
+{
+	int err = attempts_alloc(c, d->nattempts);
+
+	if (err)
+		return err;
+	for (uint32_t i = 0; i < d->nattempts; i++) {
+		const struct route_attempt *ra = &d->attempt[i];
+		struct attempt *at = &c->att[c->natt];
+		struct sip_uri uri;
+
+		memset(&uri, 0, sizeof(uri));
+		uri.host = pl_cstr(ra->gw->host);
+		uri.host_v6 = strchr(ra->gw->host, ':') != NULL;
+		uri.port = ra->gw->port;
+		at->carrier_id = ra->carrier_id;
+		at->gw_id = ra->gw->id;
+		at->rate = ra->rate;
+		at->fee = ra->fee;
+		at->inc_first = ra->inc_first;
+		at->inc_next = ra->inc_next;
+		attempt_set_uri(at, ra->number, &uri);
+		if (ra->gw->transport == ROUTE_TP_TCP && at->resolved) {
+			at->proto = TP_TCP;
+			leg_uri_build(at->ruri, sizeof(at->ruri), ra->number, &uri, TP_TCP);
+		} else if (ra->gw->transport == ROUTE_TP_TLS) {
+			at->resolved = false;    /* no TLS transport yet */
+		}
+		c->natt++;
+	}
+	return 0;
+}
+
+static void attempt_add_uri(struct call *c, const char *uri_s, const char *number)
+{
+	struct attempt *at;
+	struct sip_uri uri;
+	char user[CALL_NUM_MAX];
+
+	if (c->natt >= ROUTE_MAX_ATTEMPTS || sip_uri_decode(&uri, &(struct pl){ uri_s, strlen(uri_s) }))
+		return;
+	at = &c->att[c->natt++];
+	/* A URI with a user names the destination; else the number does. */
+	copy_user(&uri.user, user, sizeof(user), number);
+	attempt_set_uri(at, user, &uri);
+}
+
+/* Origination: the number's targets, a trunk's target giving its URIs. */
+static int attempts_from_did(struct call *c, const struct route_did *did)
+{
+	int err = attempts_alloc(c, ROUTE_MAX_ATTEMPTS);
+
+	if (err)
+		return err;
+	for (uint32_t i = 0; i < did->ntargets; i++) {
+		const struct route_did_target *t = &did->target[i];
+		struct route_trunk tr;
+
+		if (t->uri) {
+			attempt_add_uri(c, t->uri, did->e164);
+			continue;
+		}
+		if (route_trunk_get(c->snap, t->trunk_id, &tr))
+			continue;
+		if (!c->trunk_id)
+			c->trunk_id = tr.id;
+		for (uint32_t k = 0; k < tr.nuris; k++)
+			attempt_add_uri(c, tr.uri[k].uri, did->e164);
+	}
+	return 0;
+}
+
+/* Digest authentication for a source no trunk's networks hold. Returns
+ * the trunk's id (> 0) or 0 after answering (407, 403). */
+static uint32_t authenticate(struct uas *u, struct txn_srv *st, const struct sip_msg *msg,
+			     const struct tp_pkt *pkt, struct route_snap *snap)
+{
+	const char *realm_s = u->prm.realm ? u->prm.realm : default_realm;
+	struct pl realm = pl_cstr(realm_s);
+	const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_PROXY_AUTHORIZATION);
+	struct route_trunk tr;
+	struct sip_auth cred;
+	enum sip_digest_alg alg;
+	bool stale = false;
+	char hdrs[1024];
+	int err;
+
+	if (!u->prm.nonces) {
+		refuse(st, 403, "Unknown Source", 0);
+		return 0;
+	}
+	if (h && !sip_auth_decode(&cred, &h->val) && pl_caseeq_str(&cred.scheme, "Digest")) {
+		if (route_trunk_by_user(snap, &cred.username, &tr)) {
+			refuse(st, 403, "Unknown User", 0);
+			return 0;
+		}
+		if (sip_digest_alg_parse(&cred.algorithm, &alg) ||
+		    strlen(tr.ha1) != sip_digest_hexlen(alg)) {
+			err = -EINVAL;
+		} else {
+			struct sip_digest_req rq = {
+				.method = msg->method, .ruri = msg->ruri,
+				.realm = tr.realm[0] ? pl_cstr(tr.realm) : realm, .src = &pkt->src,
+			};
+			err = sip_digest_verify(u->prm.nonces, &cred, &rq, tr.ha1);
+		}
+		switch (err) {
+		case 0:
+			LINFO("authenticated trunk=%u user=%s", tr.id, tr.username);
+			return tr.id;
+		case -EACCES:
+		case -EALREADY:
+			refuse(st, 403, "Wrong Credentials", 0);
+			return 0;
+		case -EBUSY:
+			refuse(st, 503, "Authentication Busy", 5);
+			return 0;
+		case -ESTALE:
+			stale = true;
+			break;
+		default:
+			break;
+		}
+	}
+	err = sip_digest_challenge_hdrs(u->prm.nonces, "Proxy-Authenticate", &realm,
+					SIP_DIGEST_OFFER_ALL, stale, &pkt->src, hdrs, sizeof(hdrs));
+	if (err < 0) {
+		refuse(st, 500, "Challenge Failed", 0);
+		return 0;
+	}
+	reply_st(st, 407, NULL, hdrs);
+	return 0;
+}
+
+static struct call *call_alloc(struct uas *u, struct route_snap *snap)
+{
+	struct call *c = mem_zalloc(sizeof(*c), call_destroy);
+
+	if (!c)
+		return NULL;
+	c->u = u;
+	c->loop = loop_current();
+	c->snap = snap;
+	c->setup_ms = wall_ms();
+	c->a.call = c;
+	c->b.call = c;
+	tmr_init(&c->t_max);
+	tmr_init(&c->t_se);
+	tmr_init(&c->t_ring);
+	tmr_init(&c->rtx.tmr);
+	return c;
+}
+
+void call_new_invite(struct uas *u, struct txn_srv *st, const struct sip_msg *msg,
+		     const struct tp_pkt *pkt)
+{
+	struct route_snap *snap;
+	struct route_src src;
+	struct route_decision *d = NULL;
+	struct call *c = NULL;
+	struct pl user = msg->uri.user;
+	struct route_live *cl = NULL;
+	uint32_t trunk_id = 0, customer_id = 0;
+	int err;
+
+	/* §17.2.1: 100 Trying at once, so the client stops retransmitting. */
+	txn_srv_reply_simple(st, 100, NULL, NULL);
+
+	if (!valid_id(&msg->callid) || !valid_id(&msg->from.tag)) {
+		refuse(st, 400, "Call-ID or From tag missing or too long", 0);
+		return;
+	}
+	snap = route_snap_acquire();
+	if (!snap) {
+		refuse(st, 503, "No Routing Data", 30);
+		return;
+	}
+	switch (route_source_lookup(snap, &pkt->src, &src)) {
+	case ROUTE_SRC_TRUNK:
+		trunk_id = src.id;
+		customer_id = src.customer_id;
+		break;
+	case ROUTE_SRC_CARRIER:
+		break;
+	default:
+		trunk_id = authenticate(u, st, msg, pkt, snap);
+		if (!trunk_id)
+			goto out;
+		{
+			struct route_trunk tr;
+			if (route_trunk_get(snap, trunk_id, &tr))
+				goto out;
+			customer_id = tr.customer_id;
+			src.kind = ROUTE_SRC_TRUNK;
+		}
+		break;
+	}
+
+	c = call_alloc(u, snap);
+	if (!c) {
+		refuse(st, 500, "Out Of Memory", 0);
+		goto out;
+	}
+	snap = NULL;      /* the call holds it now */
+	copy_user(&msg->from.uri.user, c->caller, sizeof(c->caller), "anonymous");
+	copy_user(&user, c->dialled, sizeof(c->dialled), "");
+	if (pl_isset(&msg->from.dname))
+		pl_strcpy(&msg->from.dname, c->a_from_dname, sizeof(c->a_from_dname));
+	c->maxfwd = msg->maxfwd > 0 ? msg->maxfwd - 1 : 69;
+
+	if (src.kind == ROUTE_SRC_CARRIER) {
+		const struct route_did *did;
+
+		c->dir = STORE_DIR_IN;
+		c->carrier_in = src.id;
+		did = route_did_lookup(c->snap, &user);
+		if (!did) {
+			refuse(st, 404, "Unknown Number", 0);
+			goto out;
+		}
+		c->customer_id = did->customer_id;
+		snprintf(c->e164, sizeof(c->e164), "%s", did->e164);
+		err = attempts_from_did(c, did);
+		if (err || !c->natt) {
+			refuse(st, err ? 500 : 480, err ? "Out Of Memory" : "No Delivery Target", 0);
+			goto out;
+		}
+	} else {
+		c->dir = STORE_DIR_OUT;
+		c->trunk_id = trunk_id;
+		c->customer_id = customer_id;
+		d = malloc(sizeof(*d));
+		if (!d) {
+			refuse(st, 500, "Out Of Memory", 0);
+			goto out;
+		}
+		cps_roll(u, customer_id);
+		err = route_decide(c->snap, u->prm.live ? &u->prm.live->state : NULL, customer_id,
+				   &user, (int64_t)time(NULL), d);
+		if (err) {
+			refuse(st, 500, "Routing Failed", 0);
+			goto out;
+		}
+		snprintf(c->e164, sizeof(c->e164), "%s", d->e164);
+		if ((cl = cust_live(u, customer_id)))
+			atomic_fetch_add_explicit(&cl->cps, 1, memory_order_relaxed);
+		if (d->status) {
+			LINFO("not routed customer=%u dialled=%s status=%u reason=\"%s\"",
+			      customer_id, c->dialled, d->status, d->reason);
+			refuse(st, d->status, d->reason, d->retry_after);
+			goto out;
+		}
+		c->has_price = d->has_tariff;
+		c->price_rate = d->price_rate;
+		c->price_fee = d->price_fee;
+		c->price_inc_first = d->price_inc_first;
+		c->price_inc_next = d->price_inc_next;
+		err = attempts_from_decision(c, d);
+		if (err) {
+			refuse(st, 500, "Out Of Memory", 0);
+			goto out;
+		}
+	}
+
+	/* route_decide checked the limit against a moment's count; two
+	 * INVITEs racing on two workers may both pass it (by one call). */
+	if ((cl = cust_live(u, c->customer_id))) {
+		atomic_fetch_add_explicit(&cl->channels, 1, memory_order_relaxed);
+		c->counted_customer = true;
+	}
+
+	err = a_leg_init(c, msg, pkt);
+	if (!err)
+		err = call_copy_invite(c, msg);
+	if (err) {
+		refuse(st, err == -EBADMSG ? 400 : 500,
+		       err == -EBADMSG ? "Bad Contact or Content-Type" : "Call Setup Failed", 0);
+		release_counters(c);
+		goto out;
+	}
+	c->ast = mem_ref(st);
+	c->state = CS_SETUP;
+	LINFO("call start dir=%s customer=%u trunk=%u carrier_in=%u caller=%s dialled=%s "
+	      "e164=%s attempts=%u", c->dir == STORE_DIR_IN ? "in" : "out", c->customer_id,
+	      c->trunk_id, c->carrier_in, c->caller, c->dialled, c->e164, c->natt);
+
+	/* Listed and linked: the table and the list share one reference. */
+	mem_ref(c);
+	ctab_link(u->tab, &c->a);
+	calls_list_add(u, c);
+	atomic_fetch_add(&u->calls_active, 1);
+	atomic_fetch_add(&u->calls_started, 1);
+	if (relay_attempt_next(c))
+		call_end(c, STORE_SIDE_SYSTEM, "no route reachable", 503);
+out:
+	free(d);
+	route_snap_release(snap);
+	mem_deref(c);
+}
+
+/* ------------------------------------------------------------------ */
+/* Existing calls                                                       */
+/* ------------------------------------------------------------------ */
+
+void call_cancel(struct call *c)
+{
+	if (c->state != CS_SETUP || c->cancelled)
+		return;
+	c->cancelled = true;
+	LINFO("cancelled by caller");
+	call_end(c, STORE_SIDE_CALLER, "cancelled", 487);
+}
+
+void call_dispatch(struct call *c, struct leg *leg, struct txn_srv *st, const struct sip_msg *msg)
+{
+	if (msg->meth == SIP_ACK) {
+		if (c->rtx.st && c->rtx.leg == leg && msg->cseq.num == c->rtx.cseq)
+			relay_rtx_stop(c);
+		return;
+	}
+	if (!st)
+		return;
+	if (c->state == CS_ENDED) {
+		txn_srv_reply_simple(st, 481, NULL, NULL);
+		return;
+	}
+	/* §12.2.2: a lower CSeq than the last one is out of order. */
+	if (leg->rcseq && msg->cseq.num <= leg->rcseq) {
+		txn_srv_reply_simple(st, 500, "CSeq Out Of Order", "Retry-After: 1\r\n");
+		return;
+	}
+	leg->rcseq = msg->cseq.num;
+
+	if (msg->meth == SIP_BYE) {
+		if (c->state != CS_ANSWERED) {
+			/* An early dialog's BYE (§15): the callee gives up. */
+			txn_srv_reply_simple(st, 200, NULL, NULL);
+			if (!leg->is_a)
+				call_end(c, STORE_SIDE_CALLEE, "callee hangup before answer", 480);
+			return;
+		}
+		txn_srv_reply_simple(st, 200, NULL, NULL);
+		call_end(c, leg->is_a ? STORE_SIDE_CALLER : STORE_SIDE_CALLEE,
+			 leg->is_a ? "caller hangup" : "callee hangup", 0);
+		return;
+	}
+	if (msg->meth == SIP_INVITE && c->state != CS_ANSWERED) {
+		txn_srv_reply_simple(st, 491, NULL, "Retry-After: 2\r\n");
+		return;
+	}
+	relay_in_dialog(c, leg, st, msg);
+}
+
+/* ------------------------------------------------------------------ */
+/* Drain                                                                */
+/* ------------------------------------------------------------------ */
+
+void call_drain_worker(struct uas *u)
+{
+	struct loop *loop = loop_current();
+	struct call *mine[64];
+	unsigned n;
+
+	/* In rounds: call_end takes uas->lock itself. */
+	do {
+		n = 0;
+		pthread_mutex_lock(&u->lock);
+		for (struct call *c = u->calls; c && n < ARRAY_SIZE(mine); c = c->next) {
+			if (c->loop == loop)
+				mine[n++] = mem_ref(c);
+		}
+		pthread_mutex_unlock(&u->lock);
+		for (unsigned i = 0; i < n; i++) {
+			log_ctx_set("call_id=%s", mine[i]->a.callid);
+			call_end(mine[i], STORE_SIDE_SYSTEM, "shutdown", 503);
+			log_ctx_clear();
+			mem_deref(mine[i]);
+		}
+	} while (n);
+}

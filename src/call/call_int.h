@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/** @file call_int.h  Internals shared by the files of src/call: the UA
+ *                    core, the call table, calls and their legs. */
+#ifndef TL_CALL_INT_H
+#define TL_CALL_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include "call.h"
+#include "route.h"
+#include "store.h"
+
+enum {
+	CTAB_BUCKETS = 16384,     /* power of two */
+	CTAB_STRIPES = 64,
+	LEG_ID_MAX = 128,         /* Call-ID and tags we keep (longer ones are refused) */
+	LEG_URI_MAX = 256,        /* From/To name-addrs, targets, contacts */
+	CALL_NUM_MAX = 64,        /* numbers and users kept for the CDR */
+	CALL_HDRS_MAX = 1024,     /* header lines passed through on the B INVITE */
+	RTX_T1 = 500, RTX_T2 = 4000,  /* 2xx retransmission (RFC 3261 §13.3.1.4) */
+};
+
+struct hold;
+struct call;
+struct tctx;
+
+/** The hash table of legs, keyed by Call-ID (tags compared). */
+struct ctab {
+	pthread_mutex_t lock[CTAB_STRIPES];
+	struct leg *bucket[CTAB_BUCKETS];
+};
+
+struct uas {
+	struct uas_prm prm;
+	struct tp *tp;                /* borrowed */
+	struct txn_stack *txn;        /* borrowed */
+	atomic_bool draining;
+	atomic_uint busy;             /* uas_recv calls under way */
+
+	pthread_mutex_t lock;         /* guards holds, nholds */
+	pthread_cond_t cond;          /* signalled when nholds drops */
+	struct hold *holds;           /* INVITEs waiting for reject_delay */
+	unsigned nholds;              /* holds not yet answered (linked or finishing) */
+
+	struct ctab *tab;             /* owned */
+	struct call *calls;           /* every call not yet ended (under lock) */
+	_Atomic uint32_t *cps_sec;    /* owned: per customer id, second of its CPS window */
+	uint32_t ncps;
+
+	atomic_uint_fast64_t rx_req, rx_resp, bad_req, bad_resp;
+	atomic_uint_fast64_t stateless, resp_unmatched, txn_errors;
+	atomic_uint_fast64_t calls_active, calls_started, calls_answered, calls_failed;
+	atomic_uint_fast64_t cdr_submitted, cdr_lost;
+};
+
+/** One side of a call: a dialog (RFC 3261 §12) as we hold it. */
+struct leg {
+	struct leg *hnext;            /* bucket chain (under the stripe lock) */
+	bool linked;
+	bool is_a;                    /* towards the caller */
+	struct call *call;            /* borrowed: the call owns its legs */
+	char callid[LEG_ID_MAX];
+	char ltag[LEG_ID_MAX];        /* our tag */
+	char rtag[LEG_ID_MAX];        /* the peer's tag ("" until known) */
+	char luri[LEG_URI_MAX];       /* our name-addr (From of our requests), no tag */
+	char ruri[LEG_URI_MAX];       /* the peer's name-addr (To of our requests) */
+	char target[LEG_URI_MAX];     /* remote target: Request-URI of our requests */
+	char contact[LEG_URI_MAX];    /* our Contact on this leg */
+	uint32_t lcseq;               /* last CSeq we sent */
+	uint32_t rcseq;               /* last CSeq the peer sent */
+	enum tp_proto proto;
+	struct sa dst;                /* where requests to the peer go */
+	struct tp_conn *conn;         /* owned reference (TCP A leg), or NULL */
+	struct sa local;              /* our address (Via sent-by) */
+	char *ack;                    /* owned: the last ACK we sent for a 2xx */
+	size_t ack_len;
+	uint32_t ack_cseq;
+	int maxfwd;                   /* Max-Forwards of our requests; 0 = 70 */
+};
+
+/** One try of the B leg. */
+struct attempt {
+	uint32_t carrier_id;          /* 0: delivery to a customer */
+	uint32_t gw_id;
+	int64_t rate, fee;            /* carrier terms (termination) */
+	uint16_t inc_first, inc_next;
+	char ruri[LEG_URI_MAX];       /* Request-URI */
+	char to[LEG_URI_MAX];         /* To name-addr */
+	char host[LEG_URI_MAX];       /* host[:port] of the destination */
+	struct sa dst;
+	enum tp_proto proto;
+	bool resolved;                /* dst is a numeric address */
+	uint16_t code;                /* final status, 0 = none (timeout, cancelled) */
+	int64_t start_ms, ring_ms, answer_ms, end_ms;  /* wall clock */
+};
+
+enum call_state {
+	CS_SETUP = 0,                 /* B INVITE on its way, nothing final towards A */
+	CS_ANSWERED,                  /* 200 relayed to A */
+	CS_ENDED,                     /* CDR written; maybe BYE/CANCEL still running */
+};
+
+/** The pending 2xx we retransmit until its ACK (§13.3.1.4). */
+struct rtx {
+	struct txn_srv *st;           /* owned reference, NULL when idle */
+	struct leg *leg;              /* borrowed: the leg whose ACK stops it */
+	uint32_t cseq;
+	char *buf;                    /* owned copy of the 2xx */
+	size_t len;
+	uint32_t ival;
+	uint64_t deadline;
+	struct tmr tmr;
+};
+
+/**
+ * A call: refcounted (mem_ref/mem_deref). Its state, timers and B-leg
+ * transactions belong to the worker whose loop received the INVITE;
+ * messages read by another worker hop there (loop_call) first. The
+ * table holds one reference until the call ends.
+ */
+struct call {
+	struct call *next, *prev;     /* uas->calls (under uas->lock) */
+	bool listed;
+	struct uas *u;                /* borrowed */
+	struct loop *loop;            /* borrowed: the owner worker */
+	struct route_snap *snap;      /* owned reference */
+	enum call_state state;
+	enum store_dir dir;
+	struct leg a, b;
+
+	struct txn_srv *ast;          /* owned: the A INVITE, until its final */
+	struct txn_cli *bct;          /* owned: the current B INVITE */
+	struct tctx *bx;              /* borrowed: its handler context (owns itself
+				         until tctx_done) */
+	unsigned bye_pending;         /* BYEs we sent and wait for */
+	bool cancelled;               /* CANCEL from A */
+	bool b_early;                 /* B sent a provisional with a tag */
+
+	uint32_t customer_id, trunk_id, carrier_in;  /* carrier_in: origination source */
+	bool counted_customer;        /* customer channel held */
+	uint32_t counted_carrier;     /* carrier whose channel is held, 0 = none */
+
+	char caller[CALL_NUM_MAX];
+	char dialled[CALL_NUM_MAX];
+	char e164[CALL_NUM_MAX];      /* "+…" */
+	char a_from_dname[CALL_NUM_MAX];
+	char *hdrs;                   /* owned: header lines copied to B INVITEs */
+	char *body;                   /* owned: A's SDP */
+	size_t body_len;
+	char ctype[64];
+	int maxfwd;
+
+	/* price side (termination) */
+	bool has_price;
+	int64_t price_rate, price_fee;
+	uint16_t price_inc_first, price_inc_next;
+
+	struct attempt *att;          /* owned array */
+	unsigned natt, cur;           /* attempts, current index */
+	uint16_t last_code;           /* last final response a callee sent */
+	char last_reason[64];
+
+	int64_t setup_ms, ring_ms, answer_ms, end_ms;   /* wall clock */
+	enum store_side side;
+	uint16_t a_code;              /* final towards A */
+	char cause[64];
+
+	struct rtx rtx;
+	struct tmr t_max;             /* maximum duration */
+	struct tmr t_se;              /* session timer (RFC 4028) */
+	struct tmr t_ring;            /* no answer */
+	uint32_t se_s;                /* negotiated session interval, 0 = none */
+};
+
+/* b2bua.c */
+int ctab_alloc(struct ctab **tp);
+void ctab_free(struct ctab *t);
+void ctab_link(struct ctab *t, struct leg *leg);
+void ctab_unlink(struct ctab *t, struct leg *leg);
+/** A reference to the call whose leg has Call-ID callid and local tag
+ *  ltag (in-dialog requests, 2xx retransmissions), or NULL. */
+struct call *ctab_find_local(struct ctab *t, const struct pl *callid, const struct pl *ltag,
+			     struct leg **legp);
+/** A reference to the call whose A leg has Call-ID callid and remote
+ *  tag rtag (CANCEL of the INVITE), or NULL. */
+struct call *ctab_find_a(struct ctab *t, const struct pl *callid, const struct pl *rtag);
+
+void call_new_invite(struct uas *u, struct txn_srv *st, const struct sip_msg *msg,
+		     const struct tp_pkt *pkt);
+/** A message for an existing call, on the call's loop. st: its server
+ *  transaction (requests other than ACK), else NULL. */
+void call_dispatch(struct call *c, struct leg *leg, struct txn_srv *st,
+		   const struct sip_msg *msg);
+void call_cancel(struct call *c);
+/** End the call at once (drain): BYE/CANCEL, CDR. On the call's loop. */
+void call_end(struct call *c, enum store_side side, const char *cause, uint16_t a_code);
+void call_drain_worker(struct uas *u);
+int64_t wall_ms(void);
+
+/* leg.c: dialog mapping and message building (no I/O) */
+/** "dname" <uri> of an address without its tag and parameters. */
+int leg_name_addr(const struct sip_addr *a, bool keep_dname, char *buf, size_t n);
+/** Header lines of msg whose id is in ids (or name in names), copied as
+ *  on the wire, each ending in CRLF, into mb. */
+void leg_copy_hdrs(struct sip_mb *mb, const struct sip_msg *msg, const enum sip_hdrid *ids,
+		   size_t nids);
+/** Build a request on leg (method, new branch, CSeq: cseq), body may be
+ *  NULL. Via and Contact from the leg. */
+int leg_request(struct sip_mb *mb, const struct leg *leg, enum sip_method meth,
+		uint32_t cseq, const char *extra, const char *ctype, const struct pl *body);
+/** sip:user@host[:port][;transport=tcp] */
+int leg_uri_build(char *buf, size_t n, const char *user, const struct sip_uri *at,
+		  enum tp_proto proto);
+/** Numeric destination of a URI (host, port, transport); -EADDRNOTAVAIL
+ *  for a host name. */
+int leg_uri_dst(const struct sip_uri *uri, struct sa *dst, enum tp_proto *proto);
+/** Q.850 cause for a SIP final status (RFC 3398 §7.2.4.1, reversed). */
+int leg_q850(uint16_t scode);
+
+/* relay.c */
+int relay_attempt_next(struct call *c);
+void relay_in_dialog(struct call *c, struct leg *from, struct txn_srv *st,
+		     const struct sip_msg *msg);
+int relay_send_bye(struct call *c, struct leg *leg, const char *reason_hdr);
+void relay_rtx_start(struct call *c, struct leg *leg, struct txn_srv *st, uint32_t cseq,
+		     const char *buf, size_t len);
+void relay_rtx_stop(struct call *c);
+/** Reply to the A INVITE (the call's ast) with our tag and Contact. */
+int relay_reply_a(struct call *c, uint16_t scode, const char *reason, const char *extra,
+		  const char *ctype, const struct pl *body);
+void relay_se_arm(struct call *c, const struct sip_msg *msg);
+/** The call ends: stop listening to an answered B INVITE. */
+void relay_release_b(struct call *c);
+
+/* cdr.c */
+void cdr_submit(struct call *c);
+
+#endif /* TL_CALL_INT_H */

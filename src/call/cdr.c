@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/**
+ * @file cdr.c  The record of a call, assembled when it ends and handed to
+ *              the store's writer: attempts, times, cause, and the rating
+ *              (route_rate_call) of cost and price.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "call_int.h"
+
+#define LOG_MOD "cdr"
+
+static char *dup_s(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+/* Store numbers are E.164 digits without the '+'. */
+static char *digits(const char *e164)
+{
+	return dup_s(e164 && e164[0] == '+' ? e164 + 1 : e164);
+}
+
+static int fill(struct store_cdr *r, const struct call *c)
+{
+	const struct attempt *won = NULL;
+	int64_t dur;
+
+	r->call_id = dup_s(c->a.callid);
+	r->customer_id = c->customer_id;
+	r->trunk_id = c->trunk_id;
+	r->dir = c->dir;
+	r->caller = dup_s(c->caller);
+	r->dialled = dup_s(c->dialled);
+	r->normalised = digits(c->e164);
+	r->setup_ms = c->setup_ms;
+	r->ring_ms = c->ring_ms;
+	r->answer_ms = c->answer_ms;
+	r->end_ms = c->end_ms;
+	r->disconnect_side = c->side;
+	r->sip_code = c->answer_ms ? 200 : c->a_code;
+	r->q850_cause = leg_q850(c->answer_ms ? 200 : c->a_code);
+	r->reason = dup_s(c->cause);
+	if (!r->call_id || !r->caller || !r->dialled || !r->normalised || !r->reason)
+		return -ENOMEM;
+
+	if (c->natt) {
+		r->attempts = calloc(c->natt, sizeof(*r->attempts));
+		if (!r->attempts)
+			return -ENOMEM;
+	}
+	for (unsigned i = 0; i < c->natt; i++) {
+		const struct attempt *at = &c->att[i];
+		struct store_cdr_attempt *o = &r->attempts[r->n_attempts];
+		char gw[LEG_URI_MAX + 32];
+
+		/* Attempts after the one that ended the call never started. */
+		if (!at->start_ms)
+			continue;
+		snprintf(gw, sizeof(gw), "%s;transport=%s", at->host,
+			 at->proto == TP_TCP ? "tcp" : "udp");
+		o->carrier_id = at->carrier_id;
+		o->gateway = strdup(gw);
+		o->code = at->code;
+		o->start_ms = at->start_ms;
+		o->ring_ms = at->ring_ms;
+		o->answer_ms = at->answer_ms;
+		o->end_ms = at->end_ms ? at->end_ms : c->end_ms;
+		r->n_attempts++;
+		if (!o->gateway)
+			return -ENOMEM;
+		if (at->answer_ms)
+			won = at;
+		r->carrier_id = at->carrier_id;
+	}
+	if (c->dir == STORE_DIR_IN)
+		r->carrier_id = c->carrier_in;
+
+	/* Rating: the carrier's terms for cost, the tariff for price. */
+	dur = c->answer_ms && c->end_ms > c->answer_ms ? c->end_ms - c->answer_ms : 0;
+	if (won && c->dir == STORE_DIR_OUT) {
+		r->cost = route_rate_call(won->rate, won->fee, won->inc_first, won->inc_next, dur,
+					  &r->billed_sec);
+		r->carrier_id = won->carrier_id;
+	}
+	if (c->answer_ms && c->has_price)
+		r->price = route_rate_call(c->price_rate, c->price_fee, c->price_inc_first,
+					   c->price_inc_next, dur, &r->billed_sec);
+	else if (c->answer_ms && !r->billed_sec)
+		r->billed_sec = (dur + 999) / 1000;
+	return 0;
+}
+
+void cdr_submit(struct call *c)
+{
+	struct uas *u = c->u;
+	struct store_cdr *r = store_cdr_new();
+	int err = r ? fill(r, c) : -ENOMEM;
+
+	if (!err && u->prm.cdrw)
+		err = store_cdr_submit(u->prm.cdrw, r);
+	else if (!err)
+		err = -ENODEV;
+	LINFO("cdr dir=%s customer=%u trunk=%u carrier=%lld caller=%s dialled=%s e164=%s "
+	      "code=%d attempts=%zu setup=%lld answer=%lld end=%lld billed=%lld cost=%lld "
+	      "price=%lld cause=\"%s\" submitted=%s",
+	      c->dir == STORE_DIR_IN ? "in" : "out", c->customer_id, c->trunk_id,
+	      r ? (long long)r->carrier_id : 0LL, c->caller, c->dialled, c->e164,
+	      r ? r->sip_code : 0, r ? r->n_attempts : 0, (long long)c->setup_ms,
+	      (long long)c->answer_ms, (long long)c->end_ms, r ? (long long)r->billed_sec : 0LL,
+	      r ? (long long)r->cost : 0LL, r ? (long long)r->price : 0LL, c->cause,
+	      err ? "no" : "yes");
+	if (err) {
+		if (err != -ENODEV) {
+			atomic_fetch_add(&u->cdr_lost, 1);
+			LERR("cdr not written err=%d", err);
+		}
+		store_cdr_free(r);
+		return;
+	}
+	atomic_fetch_add(&u->cdr_submitted, 1);
+}

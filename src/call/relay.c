@@ -1,0 +1,758 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/**
+ * @file relay.c  The B leg's INVITE and its responses (relay to A,
+ *                failover between attempts), in-dialog requests passed
+ *                from one leg to the other, BYE, 2xx retransmission and
+ *                the call's timers (no answer, maximum duration, RFC 4028
+ *                session expiry).
+ *
+ * Failover (RFC 3261 §16.7 spirit, for a B2BUA): 5xx, 408 and timeouts
+ * try the next attempt; any other final (486, 404, 480, 603 ...) is the
+ * callee's answer and goes back to the caller. When every attempt failed
+ * the caller hears the last final a callee sent, or 503 when none did.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "call_int.h"
+
+#define LOG_MOD "call"
+
+enum {
+	INVITE_TIMEOUT_MS = 4000,   /* no provisional from a gateway: next one */
+	NO_ANSWER_S = 180,
+	SE_MARGIN_S = 32,           /* RFC 4028 §10: expire before the interval ends */
+};
+
+/* Headers that cross legs on responses and in-dialog requests. */
+static const enum sip_hdrid pass_resp[] = {
+	SIP_HDR_ALLOW, SIP_HDR_SESSION_EXPIRES, SIP_HDR_MIN_SE, SIP_HDR_REQUIRE,
+	SIP_HDR_P_ASSERTED_IDENTITY,
+};
+static const enum sip_hdrid pass_req[] = {
+	SIP_HDR_SESSION_EXPIRES, SIP_HDR_MIN_SE, SIP_HDR_SUPPORTED, SIP_HDR_REQUIRE,
+	SIP_HDR_CONTENT_DISPOSITION, SIP_HDR_REASON, SIP_HDR_EVENT,
+	SIP_HDR_SUBSCRIPTION_STATE, SIP_HDR_ALLOW,
+};
+
+/** A transaction's context: which call, which attempt or relayed request. */
+struct tctx {
+	struct call *c;             /* owned reference */
+	struct txn_cli *ct;         /* owned reference */
+	struct txn_srv *st;         /* owned: the request we relay a response to */
+	struct leg *from, *to;      /* borrowed (in the call) */
+	enum sip_method meth;
+	unsigned idx;               /* attempt index (B INVITE) */
+	uint32_t cseq;              /* CSeq of the relayed request (from's side) */
+};
+
+static void tctx_destroy(void *data)
+{
+	struct tctx *x = data;
+
+	mem_deref(x->ct);
+	mem_deref(x->st);
+	mem_deref(x->c);
+}
+
+static struct tctx *tctx_alloc(struct call *c)
+{
+	struct tctx *x = mem_zalloc(sizeof(*x), tctx_destroy);
+
+	if (x)
+		x->c = mem_ref(c);
+	return x;
+}
+
+/* Done with a transaction: no more handler calls, drop the context. */
+static void tctx_done(struct tctx *x)
+{
+	txn_cli_abandon(x->ct);
+	mem_deref(x);
+}
+
+static void ctx_log(const struct call *c)
+{
+	log_ctx_set("call_id=%s b_call_id=%s", c->a.callid, c->b.callid);
+}
+
+static struct route_live *carrier_live(struct uas *u, uint32_t id)
+{
+	if (!u->prm.live || !id || id >= u->prm.live->ncarrier)
+		return NULL;
+	return &u->prm.live->carrier[id];
+}
+
+static void carrier_release(struct call *c)
+{
+	struct route_live *l = carrier_live(c->u, c->counted_carrier);
+
+	if (l)
+		atomic_fetch_sub_explicit(&l->channels, 1, memory_order_relaxed);
+	c->counted_carrier = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Replies towards A                                                    */
+/* ------------------------------------------------------------------ */
+
+int relay_reply_a(struct call *c, uint16_t scode, const char *reason, const char *extra,
+		  const char *ctype, const struct pl *body)
+{
+	const struct sip_msg *req = txn_srv_request(c->ast);
+	struct sip_reply_prm p;
+	struct sip_mb mb, hdrs;
+	int err;
+
+	if (!req)
+		return -ENOMEM;
+	sip_mb_init(&mb);
+	sip_mb_init(&hdrs);
+	if (scode > 100 && scode < 300)
+		sip_mb_printf(&hdrs, "Contact: %s\r\n", c->a.contact);
+	if (scode >= 300 && scode != 487) {
+		int q = leg_q850(scode);
+		if (q)
+			sip_mb_printf(&hdrs, "Reason: Q.850;cause=%d\r\n", q);
+	}
+	if (extra)
+		sip_mb_puts(&hdrs, extra);
+	sip_mb_put(&hdrs, "", 1);
+	memset(&p, 0, sizeof(p));
+	p.scode = scode;
+	p.reason = reason;
+	p.totag = c->a.ltag;
+	p.extra_hdrs = hdrs.err ? NULL : hdrs.buf;
+	p.ctype = ctype;
+	p.body = body;
+	p.record_route = scode > 100 && scode < 300;
+	err = sip_reply_build_prm(&mb, req, &p);
+	if (!err)
+		err = txn_srv_reply(c->ast, scode, mb.buf, mb.len);
+	if (!err && scode >= 200 && scode < 300)
+		relay_rtx_start(c, &c->a, c->ast, req->cseq.num, mb.buf, mb.len);
+	if (err)
+		LWARN("reply to caller failed status=%u err=%d", scode, err);
+	else
+		LDEBUG("reply to caller status=%u", scode);
+	sip_mb_free(&mb);
+	sip_mb_free(&hdrs);
+	if (scode >= 200)
+		c->ast = mem_deref(c->ast);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* 2xx retransmission until the ACK (§13.3.1.4)                          */
+/* ------------------------------------------------------------------ */
+
+static void rtx_fire(void *arg)
+{
+	struct call *c = arg;
+	struct rtx *r = &c->rtx;
+
+	ctx_log(c);
+	if (time_ms() >= r->deadline) {
+		LWARN("no ACK for 2xx: ending the call");
+		mem_ref(c);
+		relay_rtx_stop(c);
+		call_end(c, r->leg && r->leg->is_a ? STORE_SIDE_CALLER : STORE_SIDE_CALLEE,
+			 "no ACK", 0);
+		mem_deref(c);
+		log_ctx_clear();
+		return;
+	}
+	txn_srv_reply(r->st, 200, r->buf, r->len);
+	r->ival = r->ival * 2 > RTX_T2 ? RTX_T2 : r->ival * 2;
+	tmr_start(&r->tmr, c->loop, r->ival, rtx_fire, c);
+	log_ctx_clear();
+}
+
+void relay_rtx_start(struct call *c, struct leg *leg, struct txn_srv *st, uint32_t cseq,
+		     const char *buf, size_t len)
+{
+	struct rtx *r = &c->rtx;
+	char *copy = malloc(len);
+
+	if (!copy)
+		return;
+	relay_rtx_stop(c);
+	memcpy(copy, buf, len);
+	r->buf = copy;
+	r->len = len;
+	r->st = mem_ref(st);
+	r->leg = leg;
+	r->cseq = cseq;
+	r->ival = RTX_T1;
+	r->deadline = time_ms() + 64 * RTX_T1;
+	tmr_start(&r->tmr, c->loop, r->ival, rtx_fire, c);
+}
+
+void relay_rtx_stop(struct call *c)
+{
+	struct rtx *r = &c->rtx;
+
+	tmr_cancel(&r->tmr);
+	r->st = mem_deref(r->st);
+	free(r->buf);
+	r->buf = NULL;
+	r->len = 0;
+	r->leg = NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Timers                                                               */
+/* ------------------------------------------------------------------ */
+
+static void t_max_fire(void *arg)
+{
+	struct call *c = arg;
+
+	ctx_log(c);
+	LINFO("maximum call duration reached");
+	call_end(c, STORE_SIDE_SYSTEM, "max duration", 0);
+	log_ctx_clear();
+}
+
+static void t_se_fire(void *arg)
+{
+	struct call *c = arg;
+
+	ctx_log(c);
+	LINFO("session timer expired: no refresh seen se=%u", c->se_s);
+	call_end(c, STORE_SIDE_SYSTEM, "session timer expired", 0);
+	log_ctx_clear();
+}
+
+/* RFC 4028: the endpoints refresh; we watch. A 2xx that carries
+ * Session-Expires (re)starts the watch; no refresh by the end of the
+ * interval means a side vanished. */
+void relay_se_arm(struct call *c, const struct sip_msg *msg)
+{
+	const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_SESSION_EXPIRES);
+	struct sip_sess_exp se;
+	uint32_t min = c->u->prm.session_min_se_s ? c->u->prm.session_min_se_s : 90;
+	uint32_t s;
+
+	if (!h || sip_sess_exp_decode(&se, &h->val) || se.delta < min || c->state == CS_ENDED)
+		return;
+	c->se_s = se.delta;
+	s = se.delta - (se.delta / 3 < SE_MARGIN_S ? se.delta / 3 : SE_MARGIN_S);
+	tmr_start(&c->t_se, c->loop, (uint64_t)s * 1000, t_se_fire, c);
+}
+
+static void t_ring_fire(void *arg)
+{
+	struct call *c = arg;
+	struct attempt *at = &c->att[c->cur];
+	struct tctx *x;
+
+	ctx_log(c);
+	mem_ref(c);
+	if (!at->ring_ms) {
+		/* Not even a provisional: the gateway is gone. The INVITE
+		 * transaction runs on to timer B; we stop listening to it. */
+		LINFO("gateway silent attempt=%u host=%s", c->cur, at->host);
+		at->end_ms = wall_ms();
+		carrier_release(c);
+		x = c->bx;
+		c->bx = NULL;
+		if (x)
+			tctx_done(x);
+		c->bct = mem_deref(c->bct);
+		c->cur++;
+		if (relay_attempt_next(c))
+			call_end(c, STORE_SIDE_SYSTEM, "all routes failed",
+				 c->last_code ? c->last_code : 503);
+	} else {
+		LINFO("no answer attempt=%u", c->cur);
+		call_end(c, STORE_SIDE_CALLEE, "no answer", 480);
+	}
+	mem_deref(c);
+	log_ctx_clear();
+}
+
+/* ------------------------------------------------------------------ */
+/* The B INVITE                                                         */
+/* ------------------------------------------------------------------ */
+
+static void b_invite_h(int err, const struct sip_msg *resp, void *arg);
+
+/* Learn the peer's tag and target from a response that makes a dialog. */
+static void leg_learn(struct leg *leg, const struct sip_msg *resp)
+{
+	const struct sip_hdr *h = sip_msg_hdr(resp, SIP_HDR_CONTACT);
+	struct sip_contact ct;
+
+	if (pl_isset(&resp->to.tag))
+		pl_strcpy(&resp->to.tag, leg->rtag, sizeof(leg->rtag));
+	if (h && !sip_contact_decode(&ct, &h->val) && !ct.star)
+		pl_strcpy(&ct.addr.auri, leg->target, sizeof(leg->target));
+}
+
+static int send_ack(struct call *c, struct leg *leg, uint32_t cseq)
+{
+	struct sip_mb mb;
+	int err;
+
+	sip_mb_init(&mb);
+	err = leg_request(&mb, leg, SIP_ACK, cseq, NULL, NULL, NULL);
+	if (!err)
+		err = tp_send(c->u->tp, leg->proto, &leg->dst, NULL, mb.buf, mb.len);
+	if (!err) {
+		free(leg->ack);
+		leg->ack = mb.buf;
+		leg->ack_len = mb.len;
+		leg->ack_cseq = cseq;
+		mb.buf = NULL;
+	}
+	sip_mb_free(&mb);
+	return err;
+}
+
+static int b_leg_setup(struct call *c, struct attempt *at)
+{
+	struct leg *b = &c->b;
+	char host[SA_FMT_MAX];
+	int err, w;
+
+	ctab_unlink(c->u->tab, b);
+	free(b->ack);
+	b->ack = NULL;
+	b->is_a = false;
+	b->call = c;
+	b->rtag[0] = '\0';
+	b->rcseq = 0;
+	b->lcseq = 1;
+	/* Max-Forwards goes down by one across us (loop protection). */
+	b->maxfwd = c->maxfwd;
+	b->proto = at->proto;
+	b->dst = at->dst;
+	if ((err = sip_callid_new(b->callid)) || (err = sip_tag_new(b->ltag)))
+		return err;
+	snprintf(b->ruri, sizeof(b->ruri), "%s", at->to);
+	snprintf(b->target, sizeof(b->target), "%s", at->ruri);
+	err = tp_local(c->u->tp, b->proto, sa_af(&b->dst), &b->local);
+	if (err)
+		return err;
+	sa_fmt(&b->local, host, sizeof(host));
+	w = snprintf(b->contact, sizeof(b->contact), "<sip:tl@%s%s>", host,
+		     b->proto == TP_TCP ? ";transport=tcp" : "");
+	if (w < 0 || (size_t)w >= sizeof(b->contact))
+		return -ENOSPC;
+	sa_ntop(&b->local, host, sizeof(host));
+	/* The caller's number with our host: the callee sees who calls,
+	 * not where from. */
+	if (c->a_from_dname[0] && !strchr(c->a_from_dname, '"') && !strchr(c->a_from_dname, '\\'))
+		w = snprintf(b->luri, sizeof(b->luri), "\"%s\" <sip:%s@%s%s%s>", c->a_from_dname,
+			     c->caller, sa_af(&b->local) == AF_INET6 ? "[" : "", host,
+			     sa_af(&b->local) == AF_INET6 ? "]" : "");
+	else
+		w = snprintf(b->luri, sizeof(b->luri), "<sip:%s@%s%s%s>", c->caller,
+			     sa_af(&b->local) == AF_INET6 ? "[" : "", host,
+			     sa_af(&b->local) == AF_INET6 ? "]" : "");
+	if (w < 0 || (size_t)w >= sizeof(b->luri))
+		return -ENOSPC;
+	ctab_link(c->u->tab, b);
+	return 0;
+}
+
+int relay_attempt_next(struct call *c)
+{
+	struct uas *u = c->u;
+
+	for (; c->cur < c->natt; c->cur++) {
+		struct attempt *at = &c->att[c->cur];
+		struct route_live *cl;
+		struct sip_mb mb;
+		struct tctx *x;
+		struct pl body = pl_from(c->body, c->body_len);
+		int err;
+
+		at->start_ms = wall_ms();
+		if (!at->resolved) {
+			at->end_ms = at->start_ms;
+			LWARN("attempt skipped: destination not reachable host=%s", at->host);
+			continue;
+		}
+		err = b_leg_setup(c, at);
+		if (err) {
+			at->end_ms = at->start_ms;
+			continue;
+		}
+		ctx_log(c);
+		sip_mb_init(&mb);
+		{
+			struct sip_mb h;
+			sip_mb_init(&h);
+			sip_mb_puts(&h, c->hdrs ? c->hdrs : "");
+			sip_mb_put(&h, "", 1);
+			err = h.err;
+			if (!err)
+				err = leg_request(&mb, &c->b, SIP_INVITE, 1, h.buf,
+						  c->ctype[0] ? c->ctype : NULL, &body);
+			sip_mb_free(&h);
+		}
+		x = err ? NULL : tctx_alloc(c);
+		if (!x) {
+			sip_mb_free(&mb);
+			at->end_ms = wall_ms();
+			continue;
+		}
+		x->idx = c->cur;
+		x->meth = SIP_INVITE;
+		err = txn_cli_send(u->txn, &x->ct, c->b.proto, &c->b.dst, mb.buf, mb.len,
+				   b_invite_h, x);
+		sip_mb_free(&mb);
+		if (err) {
+			LWARN("B INVITE not sent host=%s err=%d", at->host, err);
+			mem_deref(x);
+			at->end_ms = wall_ms();
+			continue;
+		}
+		mem_deref(c->bct);
+		c->bct = mem_ref(x->ct);
+		c->bx = x;
+		if (at->carrier_id && (cl = carrier_live(u, at->carrier_id))) {
+			atomic_fetch_add_explicit(&cl->channels, 1, memory_order_relaxed);
+			c->counted_carrier = at->carrier_id;
+		}
+		tmr_start(&c->t_ring, c->loop, INVITE_TIMEOUT_MS, t_ring_fire, c);
+		LINFO("attempt start idx=%u carrier=%u host=%s ruri=%s", c->cur, at->carrier_id,
+		      at->host, at->ruri);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* A 2xx nobody wants (after CANCEL, from an older attempt or a second
+ * fork): complete its dialog and end it (§13.2.2.4, §15). */
+static void b_refuse_2xx(struct call *c, const struct sip_msg *resp)
+{
+	struct leg tmp = c->b;
+	struct sip_mb mb;
+	struct tctx *x;
+
+	tmp.ack = NULL;
+	tmp.linked = false;
+	if (pl_strcpy(&resp->callid, tmp.callid, sizeof(tmp.callid)) ||
+	    pl_strcpy(&resp->from.tag, tmp.ltag, sizeof(tmp.ltag)))
+		return;
+	leg_learn(&tmp, resp);
+	send_ack(c, &tmp, resp->cseq.num);
+	free(tmp.ack);
+	sip_mb_init(&mb);
+	x = tctx_alloc(c);
+	if (x && !leg_request(&mb, &tmp, SIP_BYE, resp->cseq.num + 1,
+			      "Reason: SIP;cause=200;text=\"call already ended\"\r\n", NULL, NULL) &&
+	    !txn_cli_send(c->u->txn, &x->ct, tmp.proto, &tmp.dst, mb.buf, mb.len, NULL, NULL)) {
+		LINFO("late 2xx acknowledged and released");
+	}
+	mem_deref(x);
+	sip_mb_free(&mb);
+}
+
+static void b_answered(struct call *c, struct attempt *at, const struct sip_msg *resp)
+{
+	struct sip_mb hdrs;
+	struct pl ctype = resp->ctype;
+	char ct[64] = "";
+
+	leg_learn(&c->b, resp);
+	send_ack(c, &c->b, resp->cseq.num);
+	tmr_cancel(&c->t_ring);
+	at->answer_ms = wall_ms();
+	at->end_ms = at->answer_ms;
+	at->code = resp->scode;
+	c->answer_ms = at->answer_ms;
+	c->state = CS_ANSWERED;
+	c->a_code = resp->scode;
+	atomic_fetch_add(&c->u->calls_answered, 1);
+
+	sip_mb_init(&hdrs);
+	leg_copy_hdrs(&hdrs, resp, pass_resp, ARRAY_SIZE(pass_resp));
+	sip_mb_put(&hdrs, "", 1);
+	if (pl_isset(&ctype))
+		pl_strcpy(&ctype, ct, sizeof(ct));
+	if (relay_reply_a(c, resp->scode, NULL, hdrs.err ? NULL : hdrs.buf, ct[0] ? ct : NULL,
+			  &resp->body))
+		LWARN("200 not relayed to the caller");
+	sip_mb_free(&hdrs);
+	LINFO("answered attempt=%u carrier=%u", c->cur, at->carrier_id);
+	if (c->u->prm.max_duration_s)
+		tmr_start(&c->t_max, c->loop, (uint64_t)c->u->prm.max_duration_s * 1000,
+			  t_max_fire, c);
+	relay_se_arm(c, resp);
+}
+
+static bool failover_code(uint16_t code)
+{
+	return code == 408 || (code >= 500 && code < 600);
+}
+
+static void b_invite_h(int err, const struct sip_msg *resp, void *arg)
+{
+	struct tctx *x = arg;
+	struct call *c = x->c;
+	struct attempt *at = &c->att[x->idx];
+	bool current = x->idx == c->cur && c->bct == x->ct;
+
+	ctx_log(c);
+	mem_ref(c);
+	if (!err && resp->scode < 200) {
+		if (resp->scode > 100 && current && c->state == CS_SETUP) {
+			struct sip_mb hdrs;
+			char ct[64] = "";
+
+			if (!at->ring_ms)
+				at->ring_ms = wall_ms();
+			if (!c->ring_ms)
+				c->ring_ms = at->ring_ms;
+			leg_learn(&c->b, resp);
+			tmr_start(&c->t_ring, c->loop,
+				  (uint64_t)(c->u->prm.no_answer_s ? c->u->prm.no_answer_s
+					     : NO_ANSWER_S) * 1000, t_ring_fire, c);
+			sip_mb_init(&hdrs);
+			leg_copy_hdrs(&hdrs, resp, pass_resp, ARRAY_SIZE(pass_resp));
+			sip_mb_put(&hdrs, "", 1);
+			if (pl_isset(&resp->ctype))
+				pl_strcpy(&resp->ctype, ct, sizeof(ct));
+			relay_reply_a(c, resp->scode, NULL, hdrs.err ? NULL : hdrs.buf,
+				      ct[0] ? ct : NULL, &resp->body);
+			sip_mb_free(&hdrs);
+		} else if (resp->scode == 100 && current && !at->ring_ms) {
+			/* Alive: wait for the callee as long as it takes to ring. */
+			tmr_start(&c->t_ring, c->loop,
+				  (uint64_t)(c->u->prm.no_answer_s ? c->u->prm.no_answer_s
+					     : NO_ANSWER_S) * 1000, t_ring_fire, c);
+			at->ring_ms = 0;
+		}
+		goto done;
+	}
+	if (!err && resp->scode < 300) {
+		if (current && c->state == CS_SETUP) {
+			b_answered(c, at, resp);
+			goto done;   /* c->bx stays until the call ends */
+		}
+		b_refuse_2xx(c, resp);
+		if (c->bx == x)
+			c->bx = NULL;
+		tctx_done(x);
+		goto done;
+	}
+
+	/* A final failure, or no final at all (timer B, transport). */
+	at->code = err ? 0 : resp->scode;
+	at->end_ms = wall_ms();
+	if (c->bx == x)
+		c->bx = NULL;
+	if (!current) {
+		tctx_done(x);
+		goto done;
+	}
+	tmr_cancel(&c->t_ring);
+	carrier_release(c);
+	c->bct = mem_deref(c->bct);
+	LINFO("attempt failed idx=%u code=%u err=%d", x->idx, at->code, err);
+	if (c->state != CS_SETUP) {
+		tctx_done(x);
+		goto done;
+	}
+	if (!err) {
+		c->last_code = resp->scode;
+		pl_strcpy(&resp->reason, c->last_reason, sizeof(c->last_reason));
+	}
+	if (err || failover_code(resp->scode)) {
+		c->cur++;
+		tctx_done(x);
+		if (!relay_attempt_next(c))
+			goto done;
+		call_end(c, STORE_SIDE_SYSTEM, "all routes failed",
+			 c->last_code ? c->last_code : 503);
+		goto done;
+	}
+	tctx_done(x);
+	/* 3xx would show the callee's other addresses: say "not found
+	 * here" instead. */
+	call_end(c, STORE_SIDE_CALLEE, "callee refused",
+		 c->last_code < 400 ? 480 : c->last_code);
+done:
+	mem_deref(c);
+	log_ctx_clear();
+}
+
+/* ------------------------------------------------------------------ */
+/* BYE                                                                  */
+/* ------------------------------------------------------------------ */
+
+static void bye_h(int err, const struct sip_msg *resp, void *arg)
+{
+	struct tctx *x = arg;
+
+	if (!err && resp->scode < 200)
+		return;
+	ctx_log(x->c);
+	LDEBUG("BYE done code=%u err=%d", err ? 0 : resp->scode, err);
+	if (x->c->bye_pending)
+		x->c->bye_pending--;
+	log_ctx_clear();
+	tctx_done(x);
+}
+
+int relay_send_bye(struct call *c, struct leg *leg, const char *reason_hdr)
+{
+	struct sip_mb mb;
+	struct tctx *x;
+	char extra[160] = "";
+	int err;
+
+	if (reason_hdr)
+		snprintf(extra, sizeof(extra), "%s\r\n", reason_hdr);
+	x = tctx_alloc(c);
+	if (!x)
+		return -ENOMEM;
+	sip_mb_init(&mb);
+	err = leg_request(&mb, leg, SIP_BYE, ++leg->lcseq, extra[0] ? extra : NULL, NULL, NULL);
+	if (!err)
+		err = txn_cli_send(c->u->txn, &x->ct, leg->proto, &leg->dst, mb.buf, mb.len,
+				   bye_h, x);
+	sip_mb_free(&mb);
+	if (err) {
+		LWARN("BYE not sent leg=%s err=%d", leg->is_a ? "a" : "b", err);
+		mem_deref(x);
+		return err;
+	}
+	c->bye_pending++;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* In-dialog requests                                                   */
+/* ------------------------------------------------------------------ */
+
+static void indlg_h(int err, const struct sip_msg *resp, void *arg)
+{
+	struct tctx *x = arg;
+	struct call *c = x->c;
+	const struct sip_msg *req;
+	struct sip_reply_prm p;
+	struct sip_mb mb, hdrs;
+	bool refresh = x->meth == SIP_INVITE || x->meth == SIP_UPDATE;
+	uint16_t code = err ? 408 : resp->scode;
+	char ct[64] = "";
+
+	if (!err && code < 200)
+		return;   /* the server transaction keeps the sender waiting */
+	ctx_log(c);
+	mem_ref(c);
+	req = txn_srv_request(x->st);
+	sip_mb_init(&mb);
+	sip_mb_init(&hdrs);
+	if (!err && code < 300) {
+		leg_learn(x->to, resp);
+		if (x->meth == SIP_INVITE)
+			send_ack(c, x->to, resp->cseq.num);
+		if (refresh)
+			sip_mb_printf(&hdrs, "Contact: %s\r\n", x->from->contact);
+	}
+	if (!err)
+		leg_copy_hdrs(&hdrs, resp, pass_resp, ARRAY_SIZE(pass_resp));
+	sip_mb_put(&hdrs, "", 1);
+	if (!err && pl_isset(&resp->ctype))
+		pl_strcpy(&resp->ctype, ct, sizeof(ct));
+	memset(&p, 0, sizeof(p));
+	p.scode = code;
+	p.reason = err ? "Request Timeout" : NULL;
+	p.extra_hdrs = hdrs.err ? NULL : hdrs.buf;
+	p.ctype = ct[0] ? ct : NULL;
+	p.body = err ? NULL : &resp->body;
+	if (req && !sip_reply_build_prm(&mb, req, &p)) {
+		txn_srv_reply(x->st, code, mb.buf, mb.len);
+		if (code >= 200 && code < 300 && x->meth == SIP_INVITE)
+			relay_rtx_start(c, x->from, x->st, x->cseq, mb.buf, mb.len);
+	} else {
+		txn_srv_reply_simple(x->st, 500, "Relay Failed", NULL);
+	}
+	sip_mb_free(&mb);
+	sip_mb_free(&hdrs);
+	LINFO("in-dialog %s relayed code=%u", sip_method_name(x->meth), code);
+
+	if (refresh && code >= 200 && code < 300)
+		relay_se_arm(c, resp);
+	else if (refresh && (code == 408 || code == 481) && c->state == CS_ANSWERED)
+		/* The far end of this refresh is gone (RFC 4028 §10). */
+		call_end(c, x->to->is_a ? STORE_SIDE_CALLER : STORE_SIDE_CALLEE,
+			 "session refresh failed", 0);
+	tctx_done(x);
+	mem_deref(c);
+	log_ctx_clear();
+}
+
+void relay_in_dialog(struct call *c, struct leg *from, struct txn_srv *st,
+		     const struct sip_msg *msg)
+{
+	struct leg *to = from->is_a ? &c->b : &c->a;
+	struct sip_mb mb, hdrs;
+	struct tctx *x;
+	char ct[64] = "";
+	int err;
+
+	if (!to->rtag[0]) {
+		txn_srv_reply_simple(st, 481, NULL, NULL);
+		return;
+	}
+	if (msg->meth == SIP_INVITE)
+		txn_srv_reply_simple(st, 100, NULL, NULL);
+	/* §12.2.2: a target refresh moves where we send this side's requests. */
+	if (msg->meth == SIP_INVITE || msg->meth == SIP_UPDATE) {
+		const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_CONTACT);
+		struct sip_contact cv;
+		if (h && !sip_contact_decode(&cv, &h->val) && !cv.star)
+			pl_strcpy(&cv.addr.auri, from->target, sizeof(from->target));
+	}
+	x = tctx_alloc(c);
+	if (!x) {
+		txn_srv_reply_simple(st, 500, "Out Of Memory", NULL);
+		return;
+	}
+	x->st = mem_ref(st);
+	x->from = from;
+	x->to = to;
+	x->meth = msg->meth;
+	x->cseq = msg->cseq.num;
+	sip_mb_init(&mb);
+	sip_mb_init(&hdrs);
+	leg_copy_hdrs(&hdrs, msg, pass_req, ARRAY_SIZE(pass_req));
+	sip_mb_put(&hdrs, "", 1);
+	if (pl_isset(&msg->ctype))
+		pl_strcpy(&msg->ctype, ct, sizeof(ct));
+	err = hdrs.err;
+	if (!err) {
+		if (msg->meth == SIP_METHOD_OTHER) {
+			err = -ENOTSUP;
+		} else {
+			err = leg_request(&mb, to, msg->meth, ++to->lcseq, hdrs.buf,
+					  ct[0] ? ct : NULL, &msg->body);
+		}
+	}
+	if (!err)
+		err = txn_cli_send(c->u->txn, &x->ct, to->proto, &to->dst, mb.buf, mb.len,
+				   indlg_h, x);
+	sip_mb_free(&mb);
+	sip_mb_free(&hdrs);
+	if (err) {
+		LWARN("in-dialog %.*s not relayed err=%d", PL_FMT(&msg->method), err);
+		txn_srv_reply_simple(st, err == -ENOTSUP ? 501 : 500, NULL, NULL);
+		mem_deref(x);
+	}
+}
+
+void relay_release_b(struct call *c)
+{
+	struct tctx *x = c->bx;
+
+	c->bx = NULL;
+	if (x)
+		tctx_done(x);
+}
