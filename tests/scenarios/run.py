@@ -121,7 +121,7 @@ class Topo:
         for prefix, price, i1, i2 in prices:
             self.tariff_rates.append(dict(tariff_id=tid, prefix=prefix, rate=money(price),
                                           connect_fee=0, inc_first=i1, inc_next=i2,
-                                          effective_from=0))
+                                          effective_from=0, _rate=price))
         return tid
 
     def customer(self, name="acme", tariff=None, max_channels=10, max_cps=100,
@@ -129,7 +129,8 @@ class Topo:
         cid = len(self.customers) + 1
         self.customers.append(dict(id=cid, name=name, country=country, tariff_id=tariff,
                                    credit_limit=money(credit_limit), balance=money(balance),
-                                   max_channels=max_channels, max_cps=max_cps, enabled=1))
+                                   max_channels=max_channels, max_cps=max_cps, enabled=1,
+                                   _credit_limit=credit_limit, _balance=balance))
         return cid
 
     def trunk(self, customer, name="pbx", cidrs=CUSTOMER_IP + "/32", username=None,
@@ -139,7 +140,7 @@ class Topo:
                                 username=username, realm=realm if username else None,
                                 ha1=ha1(username, realm, password) if username else None,
                                 tech_prefix=None, media_mode="relay",
-                                max_channels=max_channels, enabled=1))
+                                max_channels=max_channels, enabled=1, _password=password))
         for i, uri in enumerate(uris):
             self.trunk_uris.append(dict(trunk_id=tid, uri=uri, priority=i + 1, weight=1))
         return tid
@@ -153,7 +154,7 @@ class Topo:
         self.gateways.append(dict(carrier_id=cid, host=ip, port=port, transport="udp",
                                   priority=1, weight=1, enabled=1))
         self.rates.append(dict(carrier_id=cid, prefix=prefix, rate=money(rate), connect_fee=0,
-                               inc_first=inc[0], inc_next=inc[1], effective_from=0))
+                               inc_first=inc[0], inc_next=inc[1], effective_from=0, _rate=rate))
         return cid
 
     def number(self, e164, customer, trunk):
@@ -170,12 +171,82 @@ class Topo:
             with con:
                 for table in self.TABLES:
                     for row in getattr(self, table):
-                        cols = sorted(row)
+                        cols = sorted(c for c in row if not c.startswith("_"))
                         con.execute("INSERT INTO %s (%s) VALUES (%s)"
                                     % (table, ", ".join(cols), ", ".join("?" * len(cols))),
                                     [row[c] for c in cols])
         finally:
             con.close()
+
+
+    def apply_cli(self, trunkline, db, log):
+        """Provision with `trunkline db ...`, as a user would. Each add
+        prints the new id (-q); on a fresh database the ids must be the
+        ones this topology numbered."""
+        def run(kind, expect, *args):
+            cmd = [trunkline, "db"] + list(args) + ["--db", "sqlite:" + db, "-q"]
+            p = subprocess.run(cmd, capture_output=True, timeout=30)
+            out, err = p.stdout.decode(), p.stderr.decode()
+            with open(log, "a") as f:
+                f.write("$ %s\n%s%s" % (" ".join(cmd), out, err))
+            check(p.returncode == 0, "%s failed (%d): %s%s" % (" ".join(cmd), p.returncode,
+                                                                out, err))
+            if expect is not None:
+                got = out.strip().split()[-1] if out.strip() else ""
+                check(got == str(expect), "%s: id %r, expected %r" % (kind, got, expect))
+
+        def inc(r):
+            return "%d/%d" % (r["inc_first"], r["inc_next"])
+
+        for t in self.tariffs:
+            run("tariff", t["id"], "tariff", "add", t["name"], "--currency", t["currency"])
+        for r in self.tariff_rates:
+            run("tariff rate", None, "rate", "add", "--tariff", str(r["tariff_id"]), r["prefix"],
+                r["_rate"], "--increments", inc(r))
+        for c in self.customers:
+            args = ["customer", "add", c["name"], "--country", c["country"],
+                    "--credit-limit", c["_credit_limit"], "--balance", c["_balance"],
+                    "--max-channels", str(c["max_channels"]), "--max-cps", str(c["max_cps"])]
+            if c["tariff_id"]:
+                args += ["--tariff", str(c["tariff_id"])]
+            run("customer", c["id"], *args)
+        for t in self.trunks:
+            args = ["trunk", "add", t["name"], "--customer", str(t["customer_id"])]
+            if t["cidrs"]:
+                args += ["--cidr", t["cidrs"]]
+            if t["username"]:
+                args += ["--username", t["username"], "--password", t["_password"],
+                         "--realm", t["realm"]]
+            if t["max_channels"]:
+                args += ["--max-channels", str(t["max_channels"])]
+            run("trunk", t["id"], *args)
+        for u in self.trunk_uris:
+            run("trunk-uri", None, "trunk-uri", "add", str(u["trunk_id"]), u["uri"],
+                "--priority", str(u["priority"]), "--weight", str(u["weight"]))
+        for c in self.carriers:
+            args = ["carrier", "add", c["name"], "--cidr", c["cidrs"], "--priority",
+                    str(c["priority"]), "--format", c["number_format"]]
+            if c["max_channels"]:
+                args += ["--max-channels", str(c["max_channels"])]
+            run("carrier", c["id"], *args)
+        for g in self.gateways:
+            run("gateway", None, "gateway", "add", str(g["carrier_id"]),
+                "%s:%d" % (g["host"], g["port"]), "--transport", g["transport"],
+                "--priority", str(g["priority"]), "--weight", str(g["weight"]))
+        for r in self.rates:
+            run("rate", None, "rate", "add", "--carrier", str(r["carrier_id"]), r["prefix"],
+                r["_rate"], "--increments", inc(r))
+        for n in self.numbers:
+            run("number", None, "number", "add", n["e164"], "--customer", str(n["customer_id"]),
+                "--trunk", str(n["trunk_id"]), "--country", n["country"], "--type", n["type"])
+
+
+def has_db_cli(trunkline):
+    try:
+        p = subprocess.run([trunkline, "db", "--help"], capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return p.returncode == 0 and b"customer add" in p.stdout + p.stderr
 
 
 def money(s):
@@ -213,10 +284,16 @@ class Daemon:
                     % (self.port, self.port, self.sip, self.call, self.db))
 
     def start(self):
-        """Create the database (first start), provision, start for the test."""
-        self._launch()
-        self.stop(quiet=True)
-        self.topo.apply_sql(self.db)
+        """Provision a fresh database, then start for the test. Without
+        `trunkline db` (older builds): let the daemon create the schema,
+        stop it, write the rows with sqlite3, start again."""
+        if has_db_cli(self.ctx.trunkline) and not os.environ.get("TL_SCENARIO_SQL"):
+            self.topo.apply_cli(self.ctx.trunkline, self.db,
+                                os.path.join(self.ctx.tmp, "provisioning.log"))
+        else:
+            self._launch()
+            self.stop()
+            self.topo.apply_sql(self.db)
         self._launch()
         return self
 
@@ -257,7 +334,7 @@ class Daemon:
     def alive(self):
         return self.proc is not None and self.proc.poll() is None
 
-    def stop(self, quiet=False):
+    def stop(self):
         """SIGTERM; must exit 0 within 30 s with no sanitizer report."""
         check(self.alive(), "daemon died during the test:\n" + self.tail())
         self.proc.send_signal(signal.SIGTERM)
@@ -982,12 +1059,18 @@ def t_baresip(ctx):
             "poll_method epoll",
             "sip_listen %s:%d" % (CUSTOMER_IP, sip_port),
             "sip_transports udp",
+            # No sound card: a 440 Hz sine as the microphone (ausine wants
+            # 48 kHz stereo), the far end's audio written to a file.
             "audio_player aufile,%s" % os.path.join(ctx.tmp, "played.wav"),
             "audio_source ausine,440",
             "audio_alert aufile,%s" % os.path.join(ctx.tmp, "alert.wav"),
+            "ausrc_srate 48000",
+            "ausrc_channels 2",
+            "auplay_srate 48000",
+            "auplay_channels 2",
             "audio_path %s" % home,
-            "rtp_ports 30000-30100",
-            "net_interface lo",
+            "rtp_ports 30000-39999",
+            "net_interface 127.0.0.1",
             "module_path %s" % modules,
             "module stdio.so",
             "module g711.so",
@@ -1005,7 +1088,7 @@ def t_baresip(ctx):
     open(os.path.join(home, "contacts"), "w").close()
     logp = os.path.join(ctx.tmp, "baresip.log")
     with open(logp, "wb") as lf:
-        bs = subprocess.Popen([exe, "-f", home, "-v", "-s", "-t", "30",
+        bs = subprocess.Popen([exe, "-f", home, "-s", "-t", "40",
                                "-e", "/dial sip:%s@127.0.0.1:%d" % (DIALLED, d.port)],
                               stdin=subprocess.PIPE, stdout=lf, stderr=subprocess.STDOUT,
                               cwd=ctx.tmp)
