@@ -40,8 +40,9 @@ struct cfg {
 	unsigned tcp_max_conns;
 	uint32_t reject_delay_ms;
 	uint32_t max_duration_s;   /* [call] max_duration, 0 = unlimited */
-	uint32_t session_expires_s;/* [call] session_expires (RFC 4028) */
-	uint32_t min_se_s;         /* [call] min_se */
+	uint32_t min_se_s;         /* [call] min_se (RFC 4028) */
+	uint32_t no_answer_s;      /* [call] no_answer_timeout */
+	char realm[128];           /* [call] realm of digest challenges */
 	char store_url[4096];      /* [store] url */
 	bool demo;                 /* [store] demo or --demo: seed demo provisioning */
 	uint32_t reload_ms;        /* [store] reload_interval */
@@ -82,8 +83,9 @@ static void cfg_defaults(struct cfg *c)
 	c->tcp_max_conns = 10000;
 	c->level = LOG_INFO;
 	c->max_duration_s = 14400;
-	c->session_expires_s = 1800;
 	c->min_se_s = 90;
+	c->no_answer_s = 180;
+	strcpy(c->realm, "trunkline");
 	snprintf(c->store_url, sizeof(c->store_url), "%s", STORE_DEFAULT_URL);
 	c->reload_ms = 1000;
 	sa_set_str(&c->listen[0].addr, "127.0.0.1", PORT_DEFAULT);
@@ -243,8 +245,8 @@ static const struct num_key call_nums[] = {
 	{ "reject_delay",    0, 30000,   "ms" },
 	{ "max_duration",    0, 604800,  "s (0: unlimited)" },
 	/* RFC 4028 §4: Min-SE is never below 90 s. */
-	{ "session_expires", 90, 86400,  "s" },
 	{ "min_se",          90, 86400,  "s" },
+	{ "no_answer_timeout", 1, 3600,  "s" },
 };
 
 static int set_call(struct cfg *c, unsigned line, const char *key, const char *val)
@@ -252,6 +254,20 @@ static int set_call(struct cfg *c, unsigned line, const char *key, const char *v
 	unsigned long v = 0;
 	size_t i;
 
+	if (!strcmp(key, "realm")) {
+		/* It goes between quotes in Proxy-Authenticate and into HA1s. */
+		if (!*val || strlen(val) >= sizeof(c->realm) || strpbrk(val, "\"\\"))
+			return cfg_fail(c, line, "bad value '%s' for 'realm' in [call]: expected "
+					"1..%zu characters without '\"' or '\\'", val,
+					sizeof(c->realm) - 1);
+		for (const char *p = val; *p; p++) {
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				return cfg_fail(c, line, "bad value for 'realm' in [call]: "
+						"control character");
+		}
+		strcpy(c->realm, val);
+		return 0;
+	}
 	for (i = 0; i < ARRAY_SIZE(call_nums); i++) {
 		if (!strcmp(key, call_nums[i].name))
 			break;
@@ -265,10 +281,10 @@ static int set_call(struct cfg *c, unsigned line, const char *key, const char *v
 		c->reject_delay_ms = (uint32_t)v;
 	else if (!strcmp(key, "max_duration"))
 		c->max_duration_s = (uint32_t)v;
-	else if (!strcmp(key, "session_expires"))
-		c->session_expires_s = (uint32_t)v;
-	else
+	else if (!strcmp(key, "min_se"))
 		c->min_se_s = (uint32_t)v;
+	else
+		c->no_answer_s = (uint32_t)v;
 	return 0;
 }
 
@@ -371,11 +387,6 @@ static int cfg_load(struct cfg *c, const char *path)
 			 path, c->txn.t2, c->txn.t1);
 		return -EINVAL;
 	}
-	if (c->min_se_s > c->session_expires_s) {
-		snprintf(c->err, sizeof(c->err), "%s: min_se (%u s) is above session_expires "
-			 "(%u s) in [call]", path, c->min_se_s, c->session_expires_s);
-		return -EINVAL;
-	}
 	return 0;
 }
 
@@ -433,6 +444,7 @@ static int run(const struct cfg *c)
 	struct store_cdr_writer *cdrw = NULL;
 	struct snap_reloader *reloader = NULL;
 	struct call_live live = { 0 };
+	struct sip_nonce_ctx *nonces = NULL;
 	uint64_t gen = 0;
 	int schema = 0;
 	char lbuf[TP_LISTEN_MAX * (SA_FMT_MAX + 6)];
@@ -492,6 +504,19 @@ static int run(const struct cfg *c)
 		goto out;
 	}
 
+	err = sip_nonce_alloc(&nonces, NULL);
+	if (err) {
+		LERR("cannot allocate the digest nonce service err=%d", err);
+		goto out;
+	}
+
+	uprm.cdrw = cdrw;
+	uprm.live = &live;
+	uprm.max_duration_s = c->max_duration_s;
+	uprm.session_min_se_s = c->min_se_s;
+	uprm.no_answer_s = c->no_answer_s;
+	uprm.nonces = nonces;
+	uprm.realm = c->realm;
 	err = uas_alloc(&uas, &uprm);
 	if (err) {
 		LERR("cannot allocate the UA core err=%d", err);
@@ -575,6 +600,7 @@ out:
 	if (tp)
 		tp_free(tp);
 	mem_deref(uas);
+	mem_deref(nonces);
 	/* Calls are gone: no snapshot is needed any more, and every CDR they
 	 * queued is written before the store closes. */
 	snap_reloader_stop(reloader);

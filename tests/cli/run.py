@@ -590,7 +590,8 @@ def t_daemon_fresh_db(ctx):
     for body, msg in (("[store]\ndemo = maybe\n", "expected yes or no"),
                       ("[store]\nreload_interval = 5\n", "100..3600000"),
                       ("[call]\nmin_se = 60\n", "bad value '60' for 'min_se'"),
-                      ("[call]\nsession_expires = 100\nmin_se = 200\n", "above session_expires"),
+                      ("[call]\nno_answer_timeout = 0\n", "no_answer_timeout"),
+                      ("[call]\nrealm = a\"b\n", "bad value"),
                       ("[call]\nmax_duration = -1\n", "max_duration")):
         with open(conf, "w") as f:
             f.write(body)
