@@ -105,8 +105,11 @@ class Daemon:
             listen += ["udp:[::1]:%d" % self.port6, "tcp:[::1]:%d" % self.port6]
         self.conf = os.path.join(self.ctx.tmp, "trunkline.conf")
         with open(self.conf, "w") as f:
-            f.write("[sip]\nlisten = %s\nworkers = 2\n%s\n%s\n[log]\nlevel = %s\n"
-                    % (", ".join(listen), self.extra_sip, self.extra, self.level))
+            # each daemon its own database: tests run in parallel
+            f.write("[sip]\nlisten = %s\nworkers = 2\n%s\n%s\n[store]\nurl = sqlite:%s\n"
+                    "[log]\nlevel = %s\n"
+                    % (", ".join(listen), self.extra_sip, self.extra,
+                       os.path.join(self.ctx.tmp, "trunkline.db"), self.level))
 
     def start(self):
         for attempt in range(5):
