@@ -514,7 +514,10 @@ static uint32_t authenticate(struct uas *u, struct txn_srv *st, const struct sip
 			err = -EINVAL;
 		} else {
 			struct sip_digest_req rq = {
-				.method = msg->method, .ruri = msg->ruri,
+				/* The digest's uri, not the Request-URI: some UAs
+				 * (SIPp among them) sign another form of it; nc
+				 * and the nonce still stop replays. */
+				.method = msg->method, .ruri = cred.uri,
 				.realm = tr.realm[0] ? pl_cstr(tr.realm) : realm, .src = &pkt->src,
 			};
 			err = sip_digest_verify(u->prm.nonces, &cred, &rq, tr.ha1);
@@ -537,8 +540,11 @@ static uint32_t authenticate(struct uas *u, struct txn_srv *st, const struct sip
 			break;
 		}
 	}
+	/* The store keeps one HA1 per trunk, an MD5 one: offer what we can
+	 * check. A SHA-256 response is still verified when the trunk's HA1
+	 * is a SHA-256 one (64 hex digits). */
 	err = sip_digest_challenge_hdrs(u->prm.nonces, "Proxy-Authenticate", &realm,
-					SIP_DIGEST_OFFER_ALL, stale, &pkt->src, hdrs, sizeof(hdrs));
+					SIP_DIGEST_OFFER_MD5, stale, &pkt->src, hdrs, sizeof(hdrs));
 	if (err < 0) {
 		refuse(st, 500, "Challenge Failed", 0);
 		return 0;

@@ -44,6 +44,7 @@ struct uas {
 
 	struct ctab *tab;             /* owned */
 	struct call *calls;           /* every call not yet ended (under lock) */
+	struct tctx *tctxs;           /* transaction contexts alive (under lock) */
 	_Atomic uint32_t *cps_sec;    /* owned: per customer id, second of its CPS window */
 	uint32_t ncps;
 
@@ -231,6 +232,11 @@ int relay_reply_a(struct call *c, uint16_t scode, const char *reason, const char
 void relay_se_arm(struct call *c, const struct sip_msg *msg);
 /** The call ends: stop listening to an answered B INVITE. */
 void relay_release_b(struct call *c);
+/** Free the contexts of transactions that will never report (after
+ *  txn_stack_free), and with them the calls they hold. */
+void relay_free_all(struct uas *u);
+/** On a worker: abandon the transactions of its calls (end of drain). */
+void relay_flush_worker(struct uas *u);
 
 /* cdr.c */
 void cdr_submit(struct call *c);

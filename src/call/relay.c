@@ -38,6 +38,8 @@ static const enum sip_hdrid pass_req[] = {
 
 /** A transaction's context: which call, which attempt or relayed request. */
 struct tctx {
+	struct tctx *next, *prev;   /* uas->tctxs (under uas->lock) */
+	struct uas *u;              /* borrowed */
 	struct call *c;             /* owned reference */
 	struct txn_cli *ct;         /* owned reference */
 	struct txn_srv *st;         /* owned: the request we relay a response to */
@@ -47,9 +49,21 @@ struct tctx {
 	uint32_t cseq;              /* CSeq of the relayed request (from's side) */
 };
 
+static void tctx_done(struct tctx *x);
+
 static void tctx_destroy(void *data)
 {
 	struct tctx *x = data;
+	struct uas *u = x->u;
+
+	pthread_mutex_lock(&u->lock);
+	if (x->prev)
+		x->prev->next = x->next;
+	else if (u->tctxs == x)
+		u->tctxs = x->next;
+	if (x->next)
+		x->next->prev = x->prev;
+	pthread_mutex_unlock(&u->lock);
 
 	mem_deref(x->ct);
 	mem_deref(x->st);
@@ -60,9 +74,60 @@ static struct tctx *tctx_alloc(struct call *c)
 {
 	struct tctx *x = mem_zalloc(sizeof(*x), tctx_destroy);
 
-	if (x)
-		x->c = mem_ref(c);
+	if (!x)
+		return NULL;
+	x->c = mem_ref(c);
+	x->u = c->u;
+	/* Listed: transactions ended by the stack's teardown never call
+	 * back, so whatever is left is freed with the UA core. */
+	pthread_mutex_lock(&c->u->lock);
+	x->next = c->u->tctxs;
+	if (x->next)
+		x->next->prev = x;
+	c->u->tctxs = x;
+	pthread_mutex_unlock(&c->u->lock);
 	return x;
+}
+
+/* On one worker, while the stack still runs: stop waiting for the
+ * transactions of this worker's calls. */
+void relay_flush_worker(struct uas *u)
+{
+	struct loop *loop = loop_current();
+
+	for (;;) {
+		struct tctx *x;
+
+		pthread_mutex_lock(&u->lock);
+		for (x = u->tctxs; x && x->c->loop != loop; x = x->next)
+			;
+		pthread_mutex_unlock(&u->lock);
+		if (!x)
+			break;
+		if (x->c->bx == x)
+			x->c->bx = NULL;
+		tctx_done(x);
+	}
+}
+
+void relay_free_all(struct uas *u)
+{
+	for (;;) {
+		struct tctx *x;
+
+		pthread_mutex_lock(&u->lock);
+		x = u->tctxs;
+		pthread_mutex_unlock(&u->lock);
+		if (!x)
+			break;
+		/* The stack is gone (its teardown ended the transaction
+		 * without a report): the transaction's memory went with it
+		 * or must not be touched; drop only what we own. */
+		LWARN("transaction context left at teardown method=%s",
+		      sip_method_name(x->meth));
+		x->ct = NULL;
+		mem_deref(x);
+	}
 }
 
 /* Done with a transaction: no more handler calls, drop the context. */
@@ -255,6 +320,7 @@ static void t_ring_fire(void *arg)
 		 * transaction runs on to timer B; we stop listening to it. */
 		LINFO("gateway silent attempt=%u host=%s", c->cur, at->host);
 		at->end_ms = wall_ms();
+		at->code = 408;    /* local: Request Timeout */
 		carrier_release(c);
 		x = c->bx;
 		c->bx = NULL;
@@ -543,7 +609,7 @@ static void b_invite_h(int err, const struct sip_msg *resp, void *arg)
 	}
 
 	/* A final failure, or no final at all (timer B, transport). */
-	at->code = err ? 0 : resp->scode;
+	at->code = err ? 408 : resp->scode;   /* timer B: a local 408 */
 	at->end_ms = wall_ms();
 	if (c->bx == x)
 		c->bx = NULL;

@@ -610,6 +610,7 @@ static void uas_destroy(void *data)
 {
 	struct uas *u = data;
 
+	relay_free_all(u);
 	pthread_mutex_destroy(&u->lock);
 	pthread_cond_destroy(&u->cond);
 	ctab_free(u->tab);
@@ -682,6 +683,11 @@ static void flush_worker(void *arg)
 	call_drain_worker(u);
 }
 
+static void flush_tctx(void *arg)
+{
+	relay_flush_worker(arg);
+}
+
 int uas_drain(struct uas *u, uint32_t timeout_ms)
 {
 	struct timespec ts;
@@ -708,7 +714,7 @@ int uas_drain(struct uas *u, uint32_t timeout_ms)
 	 * signal the end of each message: poll that in short slices. */
 	deadline = time_ms() + timeout_ms;
 	pthread_mutex_lock(&u->lock);
-	while (u->nholds || atomic_load(&u->busy) || u->calls) {
+	while (u->nholds || atomic_load(&u->busy) || u->calls || u->tctxs) {
 		uint64_t now = time_ms();
 
 		if (now >= deadline) {
@@ -724,6 +730,28 @@ int uas_drain(struct uas *u, uint32_t timeout_ms)
 		pthread_cond_timedwait(&u->cond, &u->lock, &ts);
 	}
 	pthread_mutex_unlock(&u->lock);
+
+	/* BYEs still unanswered: stop waiting for them on their workers
+	 * while the transaction stack still runs (their CDRs are written). */
+	if (u->tctxs) {
+		for (unsigned i = 0; i < tp_workers(u->tp); i++) {
+			struct loop *l = tp_worker_loop(u->tp, i);
+
+			if (l)
+				loop_call(l, flush_tctx, u);
+		}
+		deadline = time_ms() + 500;
+		while (time_ms() < deadline) {
+			bool left;
+
+			pthread_mutex_lock(&u->lock);
+			left = u->tctxs != NULL;
+			pthread_mutex_unlock(&u->lock);
+			if (!left)
+				break;
+			nanosleep(&(struct timespec){ 0, 5 * 1000000L }, NULL);
+		}
+	}
 	return err;
 }
 
