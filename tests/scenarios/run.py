@@ -777,13 +777,21 @@ def digest_topo(a_port, b_port, password="s3cret"):
     return t, dict(customer=cust, trunk=trunk, a=ca, b=cb)
 
 
+def auth_args(d, user, password, number=DIALLED):
+    """SIPp's digest credentials. -auth_uri: by default SIPp puts
+    sip:HOST:PORT in the digest uri, not the Request-URI (RFC 3261
+    section 22.4 wants the Request-URI)."""
+    return ["-au", user, "-ap", password,
+            "-auth_uri", "%s@127.0.0.1:%d" % (number, d.port)]
+
+
 @test
 def t_digest_ok(ctx):
     a_port = free_port(CARRIER_A_IP, tcp=False)
     topo, ids = digest_topo(a_port, free_port(CARRIER_B_IP, tcp=False))
     d = Daemon(ctx, topo).start()
     carrier = uas(ctx, "carrier-a", "uas_answer.xml", CARRIER_A_IP, a_port, ring=100)
-    cust = uac(ctx, d, "customer", "uac_auth.xml", extra=["-au", "alice", "-ap", "s3cret"])
+    cust = uac(ctx, d, "customer", "uac_auth.xml", extra=auth_args(d, "alice", "s3cret"))
     expect_ok(d, cust, carrier)
     ch = cust.received(code=407)
     check(ch and ch[0].hdr("Proxy-Authenticate"), "no 407 with Proxy-Authenticate")
@@ -804,7 +812,7 @@ def t_digest_wrong_password(ctx):
     topo, ids = digest_topo(hole.port, free_port(CARRIER_B_IP, tcp=False))
     d = Daemon(ctx, topo).start()
     cust = uac(ctx, d, "customer", "uac_auth_reject.xml",
-               extra=["-au", "alice", "-ap", "wrong"])
+               extra=auth_args(d, "alice", "wrong"))
     expect_ok(d, cust)
     check(cust.received(code=407), "no 407 challenge")
     r = final_response(cust)
