@@ -599,6 +599,16 @@ def standard_topo(a_port, b_port, max_channels=10, a_rate="0.01", b_rate="0.02")
     return t, dict(customer=cust, trunk=trunk, a=ca, b=cb)
 
 
+def check_refused_cdrs(d, code):
+    """A call refused before any B leg: no answered CDR; a CDR, if the
+    daemon writes one for it, carries the code the caller got."""
+    for c in d.cdrs():
+        check(not c["answer_ms"] and not c["billed_sec"], "a refused call has an answered CDR: %s"
+              % c)
+        check(c["sip_code"] == code, "a refused call's CDR says %r, the caller got %d"
+              % (c["sip_code"], code))
+
+
 def one_cdr(d, what):
     rows = d.cdrs()
     check(len(rows) == 1, "%s: expected 1 CDR, found %d: %s" % (what, len(rows), rows))
@@ -819,7 +829,7 @@ def t_digest_wrong_password(ctx):
     check(r.code == 403, "wrong password got %s %s, expected 403" % (r.code, r.reason))
     check(hole.invites == 0, "a carrier got an INVITE")
     d.stop()
-    check(not [c for c in d.cdrs() if c["answer_ms"]], "an answered CDR for a refused call")
+    check_refused_cdrs(d, 403)
 
 
 @test
@@ -840,7 +850,7 @@ def t_unknown_source(ctx):
     check(r.code == 403, "unknown source got %s %s, expected 403" % (r.code, r.reason))
     check(hole.invites == 0, "a carrier got an INVITE from an unknown source")
     d.stop()
-    check(not [c for c in d.cdrs() if c["answer_ms"]], "an answered CDR for a refused call")
+    check_refused_cdrs(d, 403)
 
 
 def origination_topo(cust_port, a_port):
@@ -887,7 +897,7 @@ def t_unknown_did(ctx):
     check(r.code == 404, "unknown DID got %s %s, expected 404" % (r.code, r.reason))
     check(hole.invites == 0, "the customer got an INVITE for a number it does not hold")
     d.stop()
-    check(not [c for c in d.cdrs() if c["answer_ms"]], "an answered CDR for a refused call")
+    check_refused_cdrs(d, 404)
 
 
 @test
@@ -909,8 +919,11 @@ def t_channel_limit(ctx):
     expect_ok(d, first, carrier)
     check(len(carrier.received("INVITE")) == 1, "the carrier saw the second call")
     d.stop()
-    answered = [c for c in d.cdrs() if c["answer_ms"]]
-    check(len(answered) == 1, "expected one answered CDR: %s" % d.cdrs())
+    rows = d.cdrs()
+    answered = [c for c in rows if c["answer_ms"]]
+    check(len(answered) == 1, "expected one answered CDR: %s" % rows)
+    check(all(c["sip_code"] == r.code for c in rows if not c["answer_ms"]),
+          "the refused call's CDR does not carry %d: %s" % (r.code, rows))
     check_answered_cdr(answered[0], ids, ids["a"], "caller", "limit")
 
 
@@ -929,6 +942,25 @@ def t_reinvite(ctx):
     d.stop()
     c = one_cdr(d, "re-INVITE")
     check_answered_cdr(c, ids, ids["a"], "caller", "re-INVITE")
+
+
+@test
+def t_reinvite_callee(ctx):
+    # The carrier puts the call on hold: its re-INVITE reaches the caller
+    # in the A dialog, the caller's 200 goes back to the carrier.
+    a_port = free_port(CARRIER_A_IP, tcp=False)
+    topo, ids = standard_topo(a_port, free_port(CARRIER_B_IP, tcp=False))
+    d = Daemon(ctx, topo).start()
+    carrier = uas(ctx, "carrier-a", "uas_reinvite_send.xml", CARRIER_A_IP, a_port, ring=0)
+    cust = uac(ctx, d, "customer", "uac_answer_reinvite.xml", hold_ms=300)
+    expect_ok(d, cust, carrier)
+    invs = cust.received("INVITE")
+    check(len(invs) == 1, "the caller saw %d re-INVITEs, expected 1" % len(invs))
+    check(invs[0].hdr("Call-ID", "i") == cust.sent("INVITE")[0].hdr("Call-ID", "i"),
+          "the re-INVITE reached the caller outside its dialog")
+    d.stop()
+    c = one_cdr(d, "callee re-INVITE")
+    check_answered_cdr(c, ids, ids["a"], "caller", "callee re-INVITE")
 
 
 @test
