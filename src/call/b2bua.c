@@ -500,8 +500,10 @@ static uint32_t authenticate(struct uas *u, struct txn_srv *st, const struct sip
 	char hdrs[1024];
 	int err;
 
-	if (!u->prm.nonces) {
-		refuse(st, 403, "Unknown Source", 0);
+	/* Without a trunk that has credentials nobody could answer a
+	 * challenge: the source is simply unknown (never an open relay). */
+	if (!u->prm.nonces || !route_snap_cred_trunks(snap)) {
+		uas_refuse_unknown(u, st, msg);
 		return 0;
 	}
 	if (h && !sip_auth_decode(&cred, &h->val) && pl_caseeq_str(&cred.scheme, "Digest")) {

@@ -186,6 +186,8 @@ struct call *ctab_find_local(struct ctab *t, const struct pl *callid, const stru
  *  tag rtag (CANCEL of the INVITE), or NULL. */
 struct call *ctab_find_a(struct ctab *t, const struct pl *callid, const struct pl *rtag);
 
+/** 403 Unknown Source, held for reject_delay when set (uas.c). */
+void uas_refuse_unknown(struct uas *u, struct txn_srv *st, const struct sip_msg *msg);
 void call_new_invite(struct uas *u, struct txn_srv *st, const struct sip_msg *msg,
 		     const struct tp_pkt *pkt);
 /** A message for an existing call, on the call's loop. st: its server

@@ -227,21 +227,13 @@ static void hold_timeout(void *arg)
 	hold_finish(h);
 }
 
-static void answer_invite(struct uas *u, struct txn_srv *st, const struct sip_msg *msg,
-			  const struct tp_pkt *pkt)
+/* Refuse an INVITE from an unknown source with 403, after reject_delay
+ * when one is set (slows scanners down, and a CANCEL can still come).
+ * 100 Trying was already sent. */
+void uas_refuse_unknown(struct uas *u, struct txn_srv *st, const struct sip_msg *msg)
 {
-	struct hold *h;
 	struct loop *loop = loop_current();
-	struct route_snap *snap = route_snap_acquire();
-
-	if (snap && loop) {
-		route_snap_release(snap);
-		call_new_invite(u, st, msg, pkt);
-		return;
-	}
-
-	/* §17.2.1: 100 Trying at once, so the client stops retransmitting. */
-	reply(st, 100, NULL, NULL);
+	struct hold *h;
 
 	if (!u->prm.reject_delay_ms || !loop) {
 		reply(st, REFUSE_SCODE, refuse_reason, NULL);
@@ -274,6 +266,24 @@ static void answer_invite(struct uas *u, struct txn_srv *st, const struct sip_ms
 	u->nholds++;
 	tmr_start(&h->tmr, loop, u->prm.reject_delay_ms, hold_timeout, h);
 	pthread_mutex_unlock(&u->lock);
+}
+
+static void answer_invite(struct uas *u, struct txn_srv *st, const struct sip_msg *msg,
+			  const struct tp_pkt *pkt)
+{
+	struct loop *loop = loop_current();
+	struct route_snap *snap = route_snap_acquire();
+
+	if (snap && loop) {
+		route_snap_release(snap);
+		call_new_invite(u, st, msg, pkt);
+		return;
+	}
+	route_snap_release(snap);
+
+	/* §17.2.1: 100 Trying at once, so the client stops retransmitting. */
+	reply(st, 100, NULL, NULL);
+	uas_refuse_unknown(u, st, msg);
 }
 
 static bool is_in_dialog(const struct sip_msg *msg)

@@ -429,6 +429,10 @@ int route_trunk_get(const struct route_snap *snap, uint32_t id, struct route_tru
 int route_trunk_by_user(const struct route_snap *snap, const struct pl *user,
 			struct route_trunk *out);
 
+/** Trunks with digest credentials in snap: 0 means a source no trunk's
+ *  networks hold cannot authenticate at all (answer 403, not 407). */
+uint32_t route_snap_cred_trunks(const struct route_snap *snap);
+
 /** Parse "a.b.c.d/len" or "v6/len" (no length: a host); 0 or -EINVAL.
  *  addr gets 16 bytes (IPv4 in the first 4), *af AF_INET or AF_INET6. */
 int route_cidr_parse(const struct pl *s, int *af, uint8_t addr[16], uint8_t *plen);

@@ -189,6 +189,7 @@ struct rcarr {
 struct route_snap {
 	struct rcust *cust;      uint32_t ncust;   struct rmap cust_map;  /* id -> slot */
 	struct rtrunk *trunk;    uint32_t ntrunk;
+	uint32_t ntrunk_cred;                      /* trunks with digest credentials */
 	struct rcarr *carr;      uint32_t ncarr;   struct rmap carr_map;
 	struct route_gw *gw;     uint32_t ngw;
 	struct rmap trunk_map;                     /* trunk id -> slot */

@@ -511,6 +511,8 @@ int route_snap_build(struct route_snap_builder *b, struct route_snap **snapp)
 		fix(&b->trunk[i].username, base);
 		fix(&b->trunk[i].realm, base);
 		fix(&b->trunk[i].ha1, base);
+		if (b->trunk[i].username[0])
+			s->ntrunk_cred++;
 		/* ids were checked unique when added; the map was sized for
 		 * them, so this insert does not grow it */
 		if ((err = rmap_put(&s->trunk_map, b->trunk[i].id, &ms)) < 0)

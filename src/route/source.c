@@ -189,6 +189,11 @@ int route_trunk_get(const struct route_snap *snap, uint32_t id, struct route_tru
 	return 0;
 }
 
+uint32_t route_snap_cred_trunks(const struct route_snap *snap)
+{
+	return snap ? snap->ntrunk_cred : 0;
+}
+
 int route_trunk_by_user(const struct route_snap *snap, const struct pl *user,
 			struct route_trunk *out)
 {
