@@ -1052,7 +1052,8 @@ def t_cdr_sigterm_load(ctx):
     a_port = free_port(CARRIER_A_IP, tcp=False)
     topo, ids = standard_topo(a_port, free_port(CARRIER_B_IP, tcp=False), max_channels=1000)
     d = Daemon(ctx, topo, sip="t1 = 100\n").start()
-    carrier = uas(ctx, "carrier-a", "uas_answer.xml", CARRIER_A_IP, a_port, ring=0,
+    # 150 ms of ringing: at SIGTERM some calls are up, some still ringing.
+    carrier = uas(ctx, "carrier-a", "uas_answer.xml", CARRIER_A_IP, a_port, ring=150,
                   calls=100000, timeout=90, extra=["-recv_timeout", "10000"])
     cust = uac(ctx, d, "customer", "uac_call.xml", hold_ms=300, calls=400, timeout=90,
                extra=["-r", "40", "-l", "200", "-recv_timeout", "10000"])
@@ -1085,6 +1086,11 @@ def t_cdr_sigterm_load(ctx):
                "(answered %d)" % (len(answered_a), len(ok_b), len(done_b), len(rows),
                                   len(answered_cdr)))
     print(summary)
+    if ok_b - bye_b:
+        # Not a CDR matter: e.g. a 200 that crossed the daemon's CANCEL at
+        # stop (the daemon ACKs and BYEs it; the SIPp carrier scenario
+        # aborts on the crossing). Printed for whoever reads the log.
+        print("carrier answers without a completed BYE: %s" % sorted(ok_b - bye_b))
     check(len(answered_a) >= 60, "too few answered calls: " + summary)
     check(not missing, "%d answered calls have no CDR (%s), e.g. %s"
           % (len(missing), summary, missing[:5]))
