@@ -4,10 +4,10 @@
 # usage: scripts/deps.sh run|test|fuzz|bench
 # As root it runs apt-get itself; otherwise it prints the sudo line and fails.
 set -eu
-run_pkgs="build-essential cmake pkg-config libsqlite3-dev libssl-dev"
-test_pkgs="$run_pkgs libcmocka-dev sip-tester python3 iproute2"
+run_pkgs="build-essential cmake pkg-config libsqlite3-dev libssl-dev libmicrohttpd-dev libjansson-dev"
+test_pkgs="$run_pkgs libcmocka-dev sip-tester python3 iproute2 baresip"
 fuzz_pkgs="$run_pkgs clang libclang-rt-14-dev"
-bench_pkgs="$test_pkgs libosip2-dev kamailio kamailio-sqlite-modules kamailio-extra-modules sqlite3"
+bench_pkgs="$test_pkgs libosip2-dev rtpengine kamailio kamailio-sqlite-modules kamailio-extra-modules sqlite3"
 case "${1:-run}" in
   run) pkgs=$run_pkgs ;;
   test) pkgs=$test_pkgs ;;
