@@ -5,7 +5,7 @@
 # corpus (the committed corpus is not changed). Fails on the first crash;
 # the crashing input is left in the BUILD_DIR/fuzz-out/<target>/.
 set -eu
-build=$1; secs=$2
+build=$(cd "$1" && pwd); secs=$2
 src=$(cd "$(dirname "$0")/.." && pwd)
 status=0
 for bin in "$build"/fuzz/fuzz_*; do
