@@ -46,6 +46,7 @@ struct cfg {
 	char store_url[4096];      /* [store] url */
 	bool demo;                 /* [store] demo or --demo: seed demo provisioning */
 	uint32_t reload_ms;        /* [store] reload_interval */
+	struct main_api_cfg api;   /* [api] */
 	enum log_level level;
 	char log_file[4096];       /* empty: stderr */
 	char err[1024];            /* the first error, "file:line: what" */
@@ -55,6 +56,7 @@ static const char usage_text[] =
 	"Usage: trunkline [-c FILE] [--demo] [-t] [-h] [-V]\n"
 	"       trunkline db COMMAND ...      provision the database (db --help)\n"
 	"       trunkline route explain ...   show a routing decision (route --help)\n"
+	"       trunkline api token ...       REST API bearer tokens (api --help)\n"
 	"Trunkline SIP trunking softswitch.\n"
 	"\n"
 	"  -c, --config FILE  read the configuration from FILE (INI); without it\n"
@@ -88,6 +90,7 @@ static void cfg_defaults(struct cfg *c)
 	strcpy(c->realm, "trunkline");
 	snprintf(c->store_url, sizeof(c->store_url), "%s", STORE_DEFAULT_URL);
 	c->reload_ms = 1000;
+	main_api_cfg_defaults(&c->api);
 	sa_set_str(&c->listen[0].addr, "127.0.0.1", PORT_DEFAULT);
 	c->listen[0].proto = TP_UDP;
 	sa_set_str(&c->listen[1].addr, "127.0.0.1", PORT_DEFAULT);
@@ -358,6 +361,13 @@ static int conf_key(const char *section, const char *key, const char *val,
 		return set_store(c, line, key, val);
 	if (!strcmp(section, "log"))
 		return set_log(c, line, key, val);
+	if (!strcmp(section, "api")) {
+		char msg[256];
+
+		if (main_api_conf(&c->api, key, val, msg, sizeof(msg)))
+			return cfg_fail(c, line, "%s", msg);
+		return 0;
+	}
 	if (!*section)
 		return cfg_fail(c, line, "key '%s' outside a section", key);
 	return cfg_fail(c, line, "unknown section [%s] (key '%s')", section, key);
@@ -445,6 +455,8 @@ static int run(const struct cfg *c)
 	struct snap_reloader *reloader = NULL;
 	struct call_live live = { 0 };
 	struct sip_nonce_ctx *nonces = NULL;
+	struct api *api = NULL;
+	struct main_api_views views = { 0 };
 	uint64_t gen = 0;
 	int schema = 0;
 	char lbuf[TP_LISTEN_MAX * (SA_FMT_MAX + 6)];
@@ -553,6 +565,13 @@ static int run(const struct cfg *c)
 	}
 	LINFO("started version=%s pid=%d workers=%u listen=%s", TL_VERSION, (int)getpid(),
 	      tp_workers(tp), listen_str(c, tp, lbuf, sizeof(lbuf)));
+	/* The REST API last: its /metrics reads the stack started above. */
+	views = (struct main_api_views){ .uas = uas, .txn = txn, .tp = tp };
+	err = main_api_start(&c->api, c->store_url, cdrw, &live.state, &views, &api);
+	if (err) {
+		LERR("cannot start the REST API err=%d (%s)", err, strerror(-err));
+		goto out;
+	}
 
 	for (;;) {
 		struct signalfd_siginfo si;
@@ -576,6 +595,9 @@ static int run(const struct cfg *c)
 	/* Refuse new requests, let held INVITEs get their answer, then stop
 	 * reading and join the workers. Transactions still in their wait
 	 * states end with the stack. */
+	/* No provisioning changes while calls are torn down. */
+	api_stop(api);
+	api = NULL;
 	if (uas_drain(uas, DRAIN_MS))
 		LWARN("some held INVITEs were not answered in time");
 	tp_stop(tp);
@@ -594,6 +616,7 @@ static int run(const struct cfg *c)
 	      (unsigned long long)ps.frame_errors);
 	rc = 0;
 out:
+	api_stop(api);
 	if (tp)
 		tp_stop(tp);
 	txn_stack_free(txn);
@@ -634,9 +657,11 @@ int main(int argc, char **argv)
 
 	/* Subcommands write their errors to stderr themselves; library
 	 * warnings (a store constraint) still reach it. */
-	if (argc > 1 && (!strcmp(argv[1], "db") || !strcmp(argv[1], "route"))) {
+	if (argc > 1 && (!strcmp(argv[1], "db") || !strcmp(argv[1], "route") ||
+			 !strcmp(argv[1], "api"))) {
 		log_set_level(LOG_WARN);
-		rc = argv[1][0] == 'd' ? main_db(argc - 1, argv + 1) : main_route(argc - 1, argv + 1);
+		rc = argv[1][0] == 'd' ? main_db(argc - 1, argv + 1) :
+		     argv[1][0] == 'a' ? main_api(argc - 1, argv + 1) : main_route(argc - 1, argv + 1);
 		log_close();
 		return rc;
 	}

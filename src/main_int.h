@@ -61,4 +61,43 @@ int cli_fail(int code, const char *cmd, const char *fmt, ...)
  */
 int cli_store_open(const char *cmd, const char *url, const char *conf, struct store **stp);
 
+/* ------------------------------------------------------------------ */
+/* The REST API in the daemon (main_api.c)                              */
+/* ------------------------------------------------------------------ */
+
+#include "api.h"
+
+struct uas;
+struct txn_stack;
+struct tp;
+struct route_state;
+struct store_cdr_writer;
+
+/** [api] keys. */
+struct main_api_cfg {
+	bool enabled;              /* listen = off disables the API */
+	struct sa listen;          /* default 127.0.0.1:8080 */
+	bool listen_set;           /* listen came from the file (not the default) */
+	char tokens[API_TOKENS_MAX][API_SHA256_HEX + 1];   /* token_sha256 */
+	unsigned ntokens;
+};
+
+/** What /metrics reads from the daemon (borrowed; any may be NULL). */
+struct main_api_views {
+	struct uas *uas;
+	struct txn_stack *txn;
+	struct tp *tp;
+};
+
+void main_api_cfg_defaults(struct main_api_cfg *c);
+/** One [api] key; on error -EINVAL and the message ("bad value ...") in err. */
+int main_api_conf(struct main_api_cfg *c, const char *key, const char *val, char *err,
+		  size_t n);
+/** Start the API when enabled (*ap stays NULL when not). views must outlive it. */
+int main_api_start(const struct main_api_cfg *c, const char *store_url,
+		   struct store_cdr_writer *cdrw, const struct route_state *live,
+		   struct main_api_views *views, struct api **ap);
+/** `trunkline api token ...`, argv[0] = "api". Returns the exit status. */
+int main_api(int argc, char **argv);
+
 #endif /* TL_MAIN_INT_H */

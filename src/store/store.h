@@ -357,4 +357,47 @@ typedef int (store_cdr_h)(const struct store_cdr *cdr, void *arg);
  *  (valid during h only); attempts come as attempts_json, n_attempts = 0. */
 int store_foreach_cdr(struct store *st, int64_t after_id, store_cdr_h *h, void *arg);
 
+/* ------------------------------------------------------------------ */
+/* For the REST API (token.c): transactions, API tokens, CDR queries    */
+/* ------------------------------------------------------------------ */
+
+/** Start a write transaction (takes the write lock at once); every call
+ *  on st until store_tx_end is part of it. */
+int store_tx_begin(struct store *st);
+/** Commit (commit = true) or roll back. A failed commit rolls back and
+ *  returns the error; store_errmsg keeps the message of the failure. */
+int store_tx_end(struct store *st, bool commit);
+
+/** A REST API bearer token: only its SHA-256 is stored (migration 3). */
+struct store_api_token {
+	int64_t id;
+	char *name;               /* unique, what the token is for */
+	char *sha256;             /* 64 lower-case hex digits of SHA-256(token) */
+	int64_t created_ms;       /* set by add when 0 */
+};
+typedef int (store_api_token_h)(const struct store_api_token *t, void *arg);
+int store_api_token_add(struct store *st, struct store_api_token *t);
+int store_api_token_del(struct store *st, int64_t id);
+/* out owns its strings (store_api_token_reset); -ENOENT when missing. */
+int store_api_token_find(struct store *st, const char *name, struct store_api_token *out);
+int store_api_token_find_sha256(struct store *st, const char *sha256,
+				struct store_api_token *out);
+void store_api_token_reset(struct store_api_token *t);
+int store_foreach_api_token(struct store *st, store_api_token_h *h, void *arg);
+
+/** CDR selection; zero fields do not filter. */
+struct store_cdr_filter {
+	int64_t after_id;         /* id > after_id (paging cursor) */
+	int64_t from_ms, to_ms;   /* end_ms in [from_ms, to_ms) */
+	int64_t customer_id, carrier_id;
+	const char *number;       /* equal to caller, dialled or normalised; NULL = any */
+	int sip_code;
+	int q850_cause;
+	int dir;                  /* enum store_dir, or -1 = both */
+	unsigned limit;           /* rows at most, 0 = all */
+};
+/** Stream the CDRs f selects in id order, like store_foreach_cdr. */
+int store_cdr_query(struct store *st, const struct store_cdr_filter *f, store_cdr_h *h,
+		    void *arg);
+
 #endif /* TL_STORE_H */

@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/**
+ * @file rates.c  Rate decks and tariff prices through the API: one rate as
+ *                JSON, or a whole CSV deck (POST text/csv) imported in one
+ *                transaction, where a bad row rejects everything with its
+ *                line and column.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "api_int.h"
+
+#define LOG_MOD "api"
+
+enum col { C_PREFIX, C_RATE, C_FEE, C_INC_FIRST, C_INC_NEXT, C_FROM, C_INC, C_N };
+enum { CSV_FIELDS = 16 };
+
+static const struct {
+	const char *name;
+	enum col col;
+} col_names[] = {
+	{ "prefix", C_PREFIX }, { "rate", C_RATE }, { "price", C_RATE },
+	{ "connect_fee", C_FEE }, { "fee", C_FEE }, { "inc_first", C_INC_FIRST },
+	{ "inc_next", C_INC_NEXT }, { "increments", C_INC }, { "effective_from", C_FROM },
+	{ "from", C_FROM },
+};
+
+static const char *const col_label[C_N] = {
+	"prefix", "rate", "connect_fee", "inc_first", "inc_next", "effective_from", "increments",
+};
+
+struct imp {
+	struct api_req *r;
+	unsigned line;
+	int cols[C_N];             /* field index of each column, -1 = absent */
+	bool failed;
+};
+
+/* Record the first fault (line, 1-based column) and stop. */
+static void imp_err(struct imp *im, const char *field, int col, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void imp_err(struct imp *im, const char *field, int col, const char *fmt, ...)
+{
+	char detail[512];
+	va_list ap;
+	json_t *e;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	if (!im->r->errors)
+		im->r->errors = json_array();
+	e = json_pack("{s:s, s:s, s:I}", "field", field, "detail", detail, "line",
+		      (json_int_t)im->line);
+	if (e && col >= 0)
+		json_object_set_new(e, "column", json_integer(col + 1));
+	json_array_append_new(im->r->errors, e);
+	im->failed = true;
+}
+
+/* Split one line in place: commas, double quotes ("" is a quote inside),
+ * blanks around fields dropped. Field count, or -1 for a bad quote. */
+static int csv_split(char *line, char **f, int max)
+{
+	char *p = line;
+	int n = 0;
+
+	for (;;) {
+		char *out;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (n == max)
+			return max + 1;
+		f[n++] = out = p;
+		if (*p == '"') {
+			f[n - 1] = out = ++p;
+			for (;;) {
+				if (!*p)
+					return -1;
+				if (*p == '"' && p[1] == '"') {
+					*out++ = '"';
+					p += 2;
+					continue;
+				}
+				if (*p == '"') {
+					p++;
+					break;
+				}
+				*out++ = *p++;
+			}
+			while (*p == ' ' || *p == '\t')
+				p++;
+			if (*p && *p != ',')
+				return -1;
+		}
+		else {
+			while (*p && *p != ',')
+				*out++ = *p++;
+			while (out > f[n - 1] && (out[-1] == ' ' || out[-1] == '\t'))
+				out--;
+		}
+		if (!*p) {
+			*out = 0;
+			return n;
+		}
+		*out = 0;
+		p++;
+	}
+}
+
+static int col_find(const char *name)
+{
+	for (size_t k = 0; k < ARRAY_SIZE(col_names); k++) {
+		if (!strcasecmp(name, col_names[k].name))
+			return (int)col_names[k].col;
+	}
+	return -1;
+}
+
+static int imp_header(struct imp *im, char **f, int n)
+{
+	for (int i = 0; i < C_N; i++)
+		im->cols[i] = -1;
+	for (int i = 0; i < n; i++) {
+		int c = col_find(f[i]);
+
+		if (c < 0) {
+			imp_err(im, "header", i, "unknown column '%s' (known: prefix, rate, "
+				"connect_fee, inc_first, inc_next, increments, effective_from)", f[i]);
+			return -EINVAL;
+		}
+		if (im->cols[c] >= 0) {
+			imp_err(im, "header", i, "column '%s' given twice", f[i]);
+			return -EINVAL;
+		}
+		im->cols[c] = i;
+	}
+	if (im->cols[C_PREFIX] < 0 || im->cols[C_RATE] < 0) {
+		imp_err(im, "header", -1, "the columns prefix and rate are required");
+		return -EINVAL;
+	}
+	if (im->cols[C_INC] >= 0 && (im->cols[C_INC_FIRST] >= 0 || im->cols[C_INC_NEXT] >= 0)) {
+		imp_err(im, "header", -1, "give increments or inc_first/inc_next, not both");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static const char *fld(char **f, int n, int idx)
+{
+	return idx >= 0 && idx < n && *f[idx] ? f[idx] : NULL;
+}
+
+static int inc_parse(const char *s, int64_t *a, int64_t *b)
+{
+	char *end;
+	long x, y;
+
+	errno = 0;
+	x = strtol(s, &end, 10);
+	if (errno || end == s || *end != '/' || !isdigit((unsigned char)end[1]))
+		return -EINVAL;
+	y = strtol(end + 1, &end, 10);
+	if (errno || *end || x < 1 || y < 1 || x > 65535 || y > 65535)
+		return -EINVAL;
+	*a = x;
+	*b = y;
+	return 0;
+}
+
+static int imp_row(struct imp *im, char **f, int n, struct store_rate *r)
+{
+	const int *c = im->cols;
+	const char *s;
+
+	for (int i = 0; i < n; i++) {
+		bool used = false;
+
+		for (int k = 0; k < C_N; k++)
+			used |= c[k] == i;
+		if (!used && *f[i]) {
+			imp_err(im, "row", i, "unexpected field '%s'", f[i]);
+			return -EINVAL;
+		}
+	}
+	s = fld(f, n, c[C_PREFIX]);
+	if (!s || strspn(*s == '+' ? s + 1 : s, "0123456789") != strlen(*s == '+' ? s + 1 : s) ||
+	    strlen(*s == '+' ? s + 1 : s) < 1 || strlen(*s == '+' ? s + 1 : s) > 15) {
+		imp_err(im, "prefix", c[C_PREFIX], "bad prefix '%s': expected 1 to 15 digits",
+			s ? s : "");
+		return -EINVAL;
+	}
+	r->prefix = (char *)(uintptr_t)(*s == '+' ? s + 1 : s);
+	s = fld(f, n, c[C_RATE]);
+	if (!s || dec_parse(&(struct pl){ s, strlen(s) }, &r->rate) || r->rate < 0) {
+		imp_err(im, "rate", c[C_RATE], "bad rate '%s': expected an amount >= 0 with at "
+			"most %d decimals, like 0.0125", s ? s : "", DEC_DIGITS);
+		return -EINVAL;
+	}
+	r->connect_fee = 0;
+	r->inc_first = r->inc_next = 60;
+	r->effective_from = 0;
+	if ((s = fld(f, n, c[C_FEE])) &&
+	    (dec_parse(&(struct pl){ s, strlen(s) }, &r->connect_fee) || r->connect_fee < 0)) {
+		imp_err(im, "connect_fee", c[C_FEE], "bad connect_fee '%s': expected an amount >= 0 "
+			"with at most %d decimals", s, DEC_DIGITS);
+		return -EINVAL;
+	}
+	if ((s = fld(f, n, c[C_INC])) && inc_parse(s, &r->inc_first, &r->inc_next)) {
+		imp_err(im, "increments", c[C_INC], "bad increments '%s': expected FIRST/NEXT "
+			"seconds like 60/60", s);
+		return -EINVAL;
+	}
+	for (int i = C_INC_FIRST; i <= C_INC_NEXT; i++) {
+		char *end;
+		long long v;
+
+		if (!(s = fld(f, n, c[i])))
+			continue;
+		errno = 0;
+		v = strtoll(s, &end, 10);
+		if (errno || *end || v < 1 || v > 65535) {
+			imp_err(im, col_label[i], c[i], "bad %s '%s': expected 1..65535 seconds",
+				col_label[i], s);
+			return -EINVAL;
+		}
+		*(i == C_INC_FIRST ? &r->inc_first : &r->inc_next) = v;
+	}
+	if ((s = fld(f, n, c[C_FROM]))) {
+		if (strspn(s, "0123456789") == strlen(s) && strlen(s) <= 12) {
+			r->effective_from = strtoll(s, NULL, 10) * 1000;
+		}
+		else if (api_date_parse(s, &r->effective_from)) {
+			imp_err(im, "effective_from", c[C_FROM], "bad effective_from '%s': expected "
+				"a UTC date like 2025-01-31 or 2025-01-31T12:00:00Z, or Unix seconds",
+				s);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* The column a store refusal is about (its message names the constraint). */
+static int store_col(const struct imp *im, const char *msg, const char **name)
+{
+	static const struct { const char *needle; enum col c; } map[] = {
+		{ "UNIQUE", C_PREFIX }, { "prefix", C_PREFIX }, { "connect_fee", C_FEE },
+		{ "inc_first", C_INC_FIRST }, { "inc_next", C_INC_NEXT }, { "rate", C_RATE },
+		{ "effective_from", C_FROM },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(map); i++) {
+		if (strstr(msg, map[i].needle)) {
+			*name = col_label[map[i].c];
+			return im->cols[map[i].c];
+		}
+	}
+	*name = "row";
+	return -1;
+}
+
+void api_rates_import(struct api_req *r, const struct api_kind *k, int64_t owner)
+{
+	struct imp im = { .r = r, .cols = { 0, 1, 2, 3, 4, 5, -1 } };
+	struct store_bulk *b = NULL;
+	struct store_rate row = { .owner_id = owner };
+	const char *cols = api_query(r, "columns");
+	char *p = r->body ? r->body : (char *)"", *end = p + r->blen;
+	bool first = true;
+	size_t rows = 0;
+	int err;
+
+	if (cols) {
+		/* Column order without a header line: ?columns=prefix,rate,... */
+		char *copy = api_keep_str(r, cols), *f[CSV_FIELDS + 1];
+		int n = copy ? csv_split(copy, f, CSV_FIELDS) : -1;
+
+		im.line = 0;
+		if (n < 1 || n > CSV_FIELDS || imp_header(&im, f, n)) {
+			if (!im.failed)
+				api_field_err(r, "columns", "expected column names separated by commas");
+			api_problem(r, 400, "Bad query", "invalid columns parameter (see errors)");
+			return;
+		}
+		first = false;
+	}
+	if (r->blen >= 3 && !memcmp(p, "\xEF\xBB\xBF", 3))
+		p += 3;    /* a UTF-8 byte order mark, as spreadsheets write */
+	if (memchr(p, 0, (size_t)(end - p))) {
+		api_field_err(r, "body", "NUL byte in the CSV");
+		api_problem(r, 422, "Invalid CSV", "the body contains a NUL byte; nothing imported");
+		return;
+	}
+	err = store_rate_bulk_begin(r->api->st, (enum store_deck)k->deck, &b);
+	if (err) {
+		api_store_problem(r, err, "cannot start the import");
+		return;
+	}
+	while (p < end && !im.failed) {
+		char *nl = p + strcspn(p, "\r\n"), *f[CSV_FIELDS + 1], *s;
+		int n;
+
+		im.line++;
+		if (*nl == '\r' && nl[1] == '\n')
+			*nl++ = 0;
+		*nl = 0;
+		s = p + strspn(p, " \t");
+		p = nl + 1;
+		if (!*s || *s == '#')
+			continue;
+		n = csv_split(s, f, CSV_FIELDS);
+		if (n < 0) {
+			imp_err(&im, "row", -1, "unterminated or misplaced quote");
+			break;
+		}
+		if (n > CSV_FIELDS) {
+			imp_err(&im, "row", CSV_FIELDS, "more than %d fields", CSV_FIELDS);
+			break;
+		}
+		if (first && n > 0 && col_find(f[0]) >= 0) {
+			first = false;
+			imp_header(&im, f, n);
+			continue;
+		}
+		first = false;
+		if (imp_row(&im, f, n, &row))
+			break;
+		err = store_rate_bulk_add(b, &row);
+		if (err) {
+			const char *msg = store_errmsg(r->api->st), *name;
+			int col = store_col(&im, msg, &name);
+
+			imp_err(&im, name, col, "%s%s",
+				err == -EEXIST ? "duplicate rate (same prefix and date): " : "", msg);
+			break;
+		}
+		rows++;
+	}
+	if (im.failed) {
+		json_t *e0 = json_array_get(r->errors, 0), *col = json_object_get(e0, "column");
+		long long line = (long long)json_integer_value(json_object_get(e0, "line"));
+		char where[64];
+
+		if (col)
+			snprintf(where, sizeof(where), "line %lld, column %lld", line,
+				 (long long)json_integer_value(col));
+		else
+			snprintf(where, sizeof(where), "line %lld", line);
+		store_rate_bulk_end(b, false);
+		api_problem(r, 422, "Invalid rate deck", "%s: %s; nothing imported", where,
+			    json_string_value(json_object_get(e0, "detail")));
+		return;
+	}
+	err = store_rate_bulk_end(b, true);
+	if (err) {
+		api_store_problem(r, err, "import not committed, nothing changed");
+		return;
+	}
+	LINFO("imported kind=\"%s\" owner=%lld rows=%zu", k->name, (long long)owner, rows);
+	api_reply_json(r, 201, json_pack("{s:I, s:I}", "imported", (json_int_t)rows,
+					 k->deck == STORE_DECK_CARRIER ? "carrier_id" : "tariff_id",
+					 (json_int_t)owner));
+}
+
+/* POST .../rates: one rate as JSON, or a CSV deck. */
+void api_h_rate_create(struct api_req *r, const void *arg)
+{
+	const struct api_kind *k = arg;
+	void *row;
+	int err;
+
+	if (!r->ctype || strncasecmp(r->ctype, "text/csv", 8)) {
+		api_h_create(r, arg);
+		return;
+	}
+	/* The owner must exist: read it as the generic handlers do. */
+	row = calloc(1, k->owner->size);
+	if (!row) {
+		api_problem(r, 500, NULL, "out of memory");
+		return;
+	}
+	err = k->owner->get(r->api->st, r->param[0], row, k->owner);
+	k->owner->reset(row);
+	free(row);
+	if (err == -ENOENT) {
+		api_problem(r, 404, NULL, "no %s %lld", k->owner->name, (long long)r->param[0]);
+		return;
+	}
+	if (err) {
+		api_store_problem(r, err, "cannot read the owner");
+		return;
+	}
+	api_rates_import(r, k, r->param[0]);
+}
