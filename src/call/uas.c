@@ -531,6 +531,23 @@ static void recv_bad(struct uas *u, const struct tp_pkt *pkt, struct sip_msg *ms
 	reply_stateless(u, pkt, msg, scode, reason);
 }
 
+/* The log context of a received message, formatted only when a line is
+ * written while it is handled (log_ctx_lazy): most messages log nothing. */
+struct rx_ctx {
+	const struct sip_msg *msg;
+	const struct tp_pkt *pkt;
+};
+
+static void rx_ctx_fmt(char *buf, size_t size, const void *arg)
+{
+	const struct rx_ctx *x = arg;
+	struct pl callid = pl_isset(&x->msg->callid) ? x->msg->callid : PL("-");
+	char src[SA_FMT_MAX];
+
+	snprintf(buf, size, "call_id=%.*s src=%s/%s", PL_FMT(&callid),
+		 tp_proto_name(x->pkt->proto), sa_fmt(&x->pkt->src, src, sizeof(src)));
+}
+
 void uas_recv(const struct tp_pkt *pkt, void *arg)
 {
 	struct uas *u = arg;
@@ -539,8 +556,7 @@ void uas_recv(const struct tp_pkt *pkt, void *arg)
 	static _Thread_local struct sip_msg msg;
 	struct sip_perr perr;
 	struct txn_srv *st = NULL;
-	char src[SA_FMT_MAX];
-	struct pl callid;
+	struct rx_ctx rx = { &msg, pkt };
 	int rc;
 
 	/* Nothing of the previous message may survive a parse that stops
@@ -552,9 +568,7 @@ void uas_recv(const struct tp_pkt *pkt, void *arg)
 	memset(&perr, 0, sizeof(perr));
 	rc = sip_msg_parse(&msg, pkt->buf, pkt->len, &u->prm.limits, &perr);
 
-	callid = pl_isset(&msg.callid) ? msg.callid : PL("-");
-	log_ctx_set("call_id=%.*s src=%s/%s", PL_FMT(&callid),
-		    tp_proto_name(pkt->proto), sa_fmt(&pkt->src, src, sizeof(src)));
+	log_ctx_lazy(rx_ctx_fmt, &rx);
 
 	if (rc) {
 		recv_bad(u, pkt, &msg, &perr, rc);

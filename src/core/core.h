@@ -94,6 +94,14 @@ void log_close(void);
  */
 void log_ctx_set(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_ctx_clear(void);
+/**
+ * Like log_ctx_set(), formatted only when a line is written (most
+ * messages log nothing): h writes a NUL-terminated context into buf
+ * (size bytes). arg must stay valid until log_ctx_clear() or the next
+ * log_ctx_set()/log_ctx_lazy() on this thread.
+ */
+typedef void (log_ctx_h)(char *buf, size_t size, const void *arg);
+void log_ctx_lazy(log_ctx_h *h, const void *arg);
 void log_write(enum log_level lvl, const char *mod, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -21,6 +21,8 @@ static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static FILE *log_fp;      /* owned; NULL = stderr */
 static char *log_path;    /* owned copy of the path */
 static _Thread_local char ctx[256];
+static _Thread_local log_ctx_h *ctx_h;      /* pending lazy context */
+static _Thread_local const void *ctx_arg;
 
 static const char *lvl_name[] = { "error", "warn", "info", "debug" };
 
@@ -91,6 +93,7 @@ void log_close(void)
 void log_ctx_set(const char *fmt, ...)
 {
 	va_list ap;
+	ctx_h = NULL;
 	va_start(ap, fmt);
 	vsnprintf(ctx, sizeof(ctx), fmt, ap);
 	va_end(ap);
@@ -98,7 +101,15 @@ void log_ctx_set(const char *fmt, ...)
 
 void log_ctx_clear(void)
 {
+	ctx_h = NULL;
 	ctx[0] = '\0';
+}
+
+void log_ctx_lazy(log_ctx_h *h, const void *arg)
+{
+	ctx[0] = '\0';
+	ctx_h = h;
+	ctx_arg = arg;
 }
 
 void log_write(enum log_level lvl, const char *mod, const char *fmt, ...)
@@ -124,6 +135,12 @@ void log_write(enum log_level lvl, const char *mod, const char *fmt, ...)
 	n += m;
 	if (n > (int)sizeof(line) - 2)
 		n = (int)sizeof(line) - 2;
+	if (ctx_h) {
+		/* The first line of this context formats it, once. */
+		ctx[0] = '\0';
+		ctx_h(ctx, sizeof(ctx), ctx_arg);
+		ctx_h = NULL;
+	}
 	if (ctx[0]) {
 		m = snprintf(line + n, sizeof(line) - (size_t)n, " %s", ctx);
 		n += m > 0 ? m : 0;

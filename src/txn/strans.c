@@ -539,6 +539,14 @@ static int srv_reply(struct txn_srv *st, uint16_t scode, char *buf, size_t len)
 	err = tp_send(st->s->tp, st->proto, &st->dst, st->conn, st->resp, st->resplen);
 	if (err)
 		LWARN("msg=\"send failed\" scode=%u err=%d", scode, err);
+	if (next == ACCEPTED) {
+		/* In Accepted (RFC 6026) nothing re-sends the 2xx but the TU,
+		 * which keeps its own copy: do not hold ~1 KB for timer L. */
+		atomic_fetch_sub(&st->s->srv_bytes, heap_bytes(st->resplen, false));
+		free(st->resp);
+		st->resp = NULL;
+		st->resplen = 0;
+	}
 	pthread_mutex_unlock(&st->lock);
 
 	if (changed)
@@ -636,6 +644,14 @@ const struct sip_msg *txn_srv_request(const struct txn_srv *cst)
 	m = st->msg;
 	pthread_mutex_unlock(&st->lock);
 	return m;
+}
+
+int txn_srv_request_parse(const struct txn_srv *st, struct sip_msg *msg)
+{
+	if (!st || !msg)
+		return -EINVAL;
+	/* The copy never changes after creation: no lock needed. */
+	return txn_parse(msg, st->req, st->reqlen);
 }
 
 struct txn_srv *txn_srv_cancel_target(struct txn_stack *s, const struct sip_msg *cancel)

@@ -82,6 +82,16 @@ int txn_srv_reply_simple(struct txn_srv *st, uint16_t scode, const char *reason,
  */
 const struct sip_msg *txn_srv_request(const struct txn_srv *st);
 
+/**
+ * Parse the request that created the transaction into msg, which the
+ * caller provides (a struct sip_msg is ~15 KB: keep one per thread).
+ * Nothing is kept in the transaction, so a TU that replies several times
+ * pays a parse (about 1 µs) each time instead of 15 KB per live
+ * transaction. The views point into the transaction's copy: valid while
+ * the caller holds its reference. 0 or -errno.
+ */
+int txn_srv_request_parse(const struct txn_srv *st, struct sip_msg *msg);
+
 /** For a CANCEL: the INVITE server transaction it cancels (a reference),
  *  or NULL (then answer 481). */
 struct txn_srv *txn_srv_cancel_target(struct txn_stack *s, const struct sip_msg *cancel);
