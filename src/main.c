@@ -44,6 +44,7 @@ struct cfg {
 	uint32_t min_se_s;         /* [call] min_se (RFC 4028) */
 	uint32_t no_answer_s;      /* [call] no_answer_timeout */
 	char realm[128];           /* [call] realm of digest challenges */
+	enum uas_digest digest;    /* [call] digest_algorithms (RFC 8760) */
 	char store_url[4096];      /* [store] url */
 	bool demo;                 /* [store] demo or --demo: seed demo provisioning */
 	uint32_t reload_ms;        /* [store] reload_interval */
@@ -258,6 +259,18 @@ static int set_call(struct cfg *c, unsigned line, const char *key, const char *v
 	unsigned long v = 0;
 	size_t i;
 
+	if (!strcmp(key, "digest_algorithms")) {
+		if (!strcmp(val, "md5"))
+			c->digest = UAS_DIGEST_MD5;
+		else if (!strcmp(val, "md5,sha256"))
+			c->digest = UAS_DIGEST_MD5_SHA256;
+		else if (!strcmp(val, "sha256,md5"))
+			c->digest = UAS_DIGEST_SHA256_MD5;
+		else
+			return cfg_fail(c, line, "bad value '%s' for 'digest_algorithms' in [call]: "
+					"expected md5, md5,sha256 or sha256,md5", val);
+		return 0;
+	}
 	if (!strcmp(key, "realm")) {
 		/* It goes between quotes in Proxy-Authenticate and into HA1s. */
 		if (!*val || strlen(val) >= sizeof(c->realm) || strpbrk(val, "\"\\"))
@@ -530,6 +543,7 @@ static int run(const struct cfg *c)
 	uprm.no_answer_s = c->no_answer_s;
 	uprm.nonces = nonces;
 	uprm.realm = c->realm;
+	uprm.digest = c->digest;
 	err = uas_alloc(&uas, &uprm);
 	if (err) {
 		LERR("cannot allocate the UA core err=%d", err);

@@ -460,7 +460,7 @@ static int customer_list(struct db *d, int argc, char **argv)
 
 struct trunk_opts {
 	const char *name, *customer, *cidr, *username, *password, *realm, *ha1, *tech, *media,
-		   *channels;
+		   *channels, *ha1_sha256;
 	bool disabled, enabled, no_cidr, no_auth;
 };
 
@@ -471,17 +471,20 @@ struct trunk_opts {
 	{ "ha1", 0, &(o)->ha1, NULL }, { "tech-prefix", 0, &(o)->tech, NULL }, \
 	{ "media", 0, &(o)->media, NULL }, { "max-channels", 0, &(o)->channels, NULL }, \
 	{ "disabled", 0, NULL, &(o)->disabled }, { "enabled", 0, NULL, &(o)->enabled }, \
-	{ "no-cidr", 0, NULL, &(o)->no_cidr }, { "no-auth", 0, NULL, &(o)->no_auth }
+	{ "no-cidr", 0, NULL, &(o)->no_cidr }, { "no-auth", 0, NULL, &(o)->no_auth }, \
+	{ "ha1-sha256", 0, &(o)->ha1_sha256, NULL }
 
 static const char trunk_help[] =
 	"  --customer C         owning customer (name or id), required for add\n"
 	"  --cidr LIST          source networks allowed without a password,\n"
 	"                       comma separated: 192.0.2.10,198.51.100.0/24\n"
 	"  --username U         digest user name (then --password or --ha1)\n"
-	"  --password P         the password: only HA1 = MD5(user:realm:password) is\n"
+	"  --password P         the password: only the HA1s MD5(user:realm:password)\n"
+	"                       and SHA-256(user:realm:password) (RFC 8760) are\n"
 	"                       stored, never the password\n"
 	"  --realm R            digest realm of the HA1 (default \"trunkline\")\n"
-	"  --ha1 HEX            a precomputed HA1 (32 hex digits) instead of --password\n"
+	"  --ha1 HEX            a precomputed MD5 HA1 (32 hex digits) instead of --password\n"
+	"  --ha1-sha256 HEX     with --ha1: the SHA-256 HA1 too (64 hex digits)\n"
 	"  --tech-prefix DIGITS stripped from the numbers this trunk dials\n"
 	"  --media relay|direct media through Trunkline (default relay) or not\n"
 	"  --max-channels N     concurrent calls, 0 = the customer's limit (default)\n"
@@ -491,7 +494,19 @@ static const char trunk_help[] =
 struct trunk_bufs {
 	char cidrs[2048];
 	char ha1[SIP_DIGEST_HEX_MAX + 1];
+	char ha1_sha256[SIP_DIGEST_HEX_MAX + 1];
 };
+
+/* A hex HA1 of n digits, lower-cased into out; -1 when it is not one. */
+static int hex_ha1(const char *in, size_t n, char *out)
+{
+	size_t i;
+
+	for (i = 0; in[i] && i < n; i++)
+		out[i] = (char)tolower((unsigned char)in[i]);
+	out[i] = 0;
+	return strlen(in) == n && strspn(out, "0123456789abcdef") == n ? 0 : -1;
+}
 
 static int trunk_apply(struct db *d, const struct trunk_opts *o, struct store_trunk *t,
 		       struct trunk_bufs *b)
@@ -516,7 +531,7 @@ static int trunk_apply(struct db *d, const struct trunk_opts *o, struct store_tr
 		t->cidrs = b->cidrs;
 	}
 	if (o->no_auth) {
-		t->username = t->realm = t->ha1 = NULL;
+		t->username = t->realm = t->ha1 = t->ha1_sha256 = NULL;
 	}
 	if (o->username) {
 		if (!*o->username || strpbrk(o->username, ": \t"))
@@ -531,12 +546,17 @@ static int trunk_apply(struct db *d, const struct trunk_opts *o, struct store_tr
 		return cli_fail(EXIT_USAGE, d->cmd, "--password and --ha1 exclude each other");
 	if ((o->password || o->ha1) && !t->username)
 		return cli_fail(EXIT_USAGE, d->cmd, "--password and --ha1 need --username");
+	if (o->ha1_sha256 && !o->ha1)
+		return cli_fail(EXIT_USAGE, d->cmd, "--ha1-sha256 goes with --ha1");
 	if (o->password) {
 		if (!*o->password)
 			return bad(d, "--password", "", "a non-empty password");
-		if (hex_digest(SIP_DIGEST_MD5, t->username, t->realm, o->password, b->ha1))
+		if (hex_digest(SIP_DIGEST_MD5, t->username, t->realm, o->password, b->ha1) ||
+		    hex_digest(SIP_DIGEST_SHA256, t->username, t->realm, o->password,
+			       b->ha1_sha256))
 			return cli_fail(EXIT_RUNTIME, d->cmd, "cannot compute the HA1");
 		t->ha1 = b->ha1;
+		t->ha1_sha256 = b->ha1_sha256;
 	}
 	else if (o->ha1) {
 		size_t i;
@@ -547,6 +567,14 @@ static int trunk_apply(struct db *d, const struct trunk_opts *o, struct store_tr
 		if (strlen(o->ha1) != 32 || strspn(b->ha1, "0123456789abcdef") != 32)
 			return bad(d, "--ha1", o->ha1, "32 hex digits (MD5 of user:realm:password)");
 		t->ha1 = b->ha1;
+		/* an old SHA-256 HA1 was over the old password */
+		t->ha1_sha256 = NULL;
+		if (o->ha1_sha256) {
+			if (hex_ha1(o->ha1_sha256, 64, b->ha1_sha256))
+				return bad(d, "--ha1-sha256", o->ha1_sha256,
+					   "64 hex digits (SHA-256 of user:realm:password)");
+			t->ha1_sha256 = b->ha1_sha256;
+		}
 	}
 	else if ((o->username || o->realm) && t->ha1 && (o->username || o->realm)) {
 		/* The old HA1 was computed over the old user and realm. */
@@ -767,7 +795,7 @@ static int trunk_uri_list(struct db *d, int argc, char **argv)
 /* ------------------------------------------------------------------ */
 
 struct carr_opts {
-	const char *name, *cidr, *prio, *channels, *format, *strip, *prefix;
+	const char *name, *cidr, *prio, *channels, *format, *strip, *prefix, *cps;
 	bool disabled, enabled, no_cidr;
 };
 
@@ -776,12 +804,14 @@ struct carr_opts {
 	{ "priority", 0, &(o)->prio, NULL }, { "max-channels", 0, &(o)->channels, NULL }, \
 	{ "format", 0, &(o)->format, NULL }, { "strip", 0, &(o)->strip, NULL }, \
 	{ "prefix", 0, &(o)->prefix, NULL }, { "disabled", 0, NULL, &(o)->disabled }, \
-	{ "enabled", 0, NULL, &(o)->enabled }, { "no-cidr", 0, NULL, &(o)->no_cidr }
+	{ "enabled", 0, NULL, &(o)->enabled }, { "no-cidr", 0, NULL, &(o)->no_cidr }, \
+	{ "max-cps", 0, &(o)->cps, NULL }
 
 static const char carr_help[] =
 	"  --cidr LIST          source networks of its inbound (origination) calls\n"
 	"  --priority N         tie-break between equal costs, lower first (default 0)\n"
-	"  --max-channels N     concurrent calls, 0 = unlimited (default)\n"
+	"  --max-channels N     concurrent calls both ways, 0 = unlimited (default)\n"
+	"  --max-cps N          new calls per second both ways, 0 = unlimited (default)\n"
 	"  --format F           called number as it wants it: e164 (442071234567,\n"
 	"                       default), +e164 (+442071234567) or 00 (00442071234567)\n"
 	"  --strip N            leading digits removed before sending (default 0)\n"
@@ -805,6 +835,7 @@ static int carr_apply(struct db *d, const struct carr_opts *o, struct store_carr
 	if ((o->prio && (err = int_val(d, "--priority", o->prio, 0, UINT32_MAX, &c->priority))) ||
 	    (o->channels && (err = int_val(d, "--max-channels", o->channels, 0, UINT32_MAX,
 					   &c->max_channels))) ||
+	    (o->cps && (err = int_val(d, "--max-cps", o->cps, 0, UINT32_MAX, &c->max_cps))) ||
 	    (o->strip && (err = int_val(d, "--strip", o->strip, 0, 15, &c->strip_digits))))
 		return err;
 	if (o->format) {
@@ -890,8 +921,8 @@ static int carrier_update(struct db *d, int argc, char **argv)
 static int carr_row(const struct store_carrier *c, void *arg)
 {
 	(void)arg;
-	printf("%-6lld %-20s %-8lld %-7lld %-6s %-5lld %-8s %-32s %s\n", (long long)c->id,
-	       c->name, (long long)c->priority, (long long)c->max_channels,
+	printf("%-6lld %-20s %-8lld %-7lld %-7lld %-6s %-5lld %-8s %-32s %s\n", (long long)c->id,
+	       c->name, (long long)c->priority, (long long)c->max_channels, (long long)c->max_cps,
 	       str_or(c->number_format, "e164"), (long long)c->strip_digits,
 	       str_or(c->add_prefix, "-"), str_or(c->cidrs, "-"), c->enabled ? "yes" : "no");
 	return 0;
@@ -911,8 +942,8 @@ static int carrier_list(struct db *d, int argc, char **argv)
 	}
 	if ((err = cli_store_open(d->cmd, d->url, d->conf, &d->st)))
 		return err;
-	printf("%-6s %-20s %-8s %-7s %-6s %-5s %-8s %-32s %s\n", "id", "name", "priority",
-	       "max_ch", "format", "strip", "prefix", "cidrs", "enabled");
+	printf("%-6s %-20s %-8s %-7s %-7s %-6s %-5s %-8s %-32s %s\n", "id", "name", "priority",
+	       "max_ch", "max_cps", "format", "strip", "prefix", "cidrs", "enabled");
 	if ((err = store_foreach_carrier(d->st, 0, carr_row, NULL)))
 		return store_fail(d, err, "cannot list carriers");
 	return 0;

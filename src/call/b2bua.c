@@ -139,7 +139,9 @@ static void call_destroy(void *data)
 	struct call *c = data;
 
 	/* Timers were cancelled by call_end on the owner loop, and a call
-	 * that never ended never started one. */
+	 * that never ended never started one. A call refused before it
+	 * started gives back its limits here. */
+	limits_release(c);
 	route_snap_release(c->snap);
 	mem_deref(c->ast);
 	mem_deref(c->bct);
@@ -153,42 +155,9 @@ static void call_destroy(void *data)
 	free(c->body);
 }
 
-static struct route_live *live_of(struct route_live *v, uint32_t n, uint32_t id)
-{
-	return v && id && id < n ? &v[id] : NULL;
-}
-
-static struct route_live *cust_live(struct uas *u, uint32_t id)
-{
-	return u->prm.live ? live_of(u->prm.live->customer, u->prm.live->ncustomer, id) : NULL;
-}
-
-/* The CPS window of a customer: a new second starts the count again. */
-static void cps_roll(struct uas *u, uint32_t id)
-{
-	struct route_live *l = cust_live(u, id);
-	uint32_t now = (uint32_t)(time_ms() / 1000), seen;
-
-	if (!l || !u->cps_sec || id >= u->ncps)
-		return;
-	seen = atomic_load_explicit(&u->cps_sec[id], memory_order_relaxed);
-	if (seen != now &&
-	    atomic_compare_exchange_strong(&u->cps_sec[id], &seen, now))
-		atomic_store_explicit(&l->cps, 0, memory_order_relaxed);
-}
-
 static void release_counters(struct call *c)
 {
-	struct uas *u = c->u;
-	struct route_live *l;
-
-	if (c->counted_customer && (l = cust_live(u, c->customer_id)))
-		atomic_fetch_sub_explicit(&l->channels, 1, memory_order_relaxed);
-	c->counted_customer = false;
-	if (c->counted_carrier && u->prm.live &&
-	    (l = live_of(u->prm.live->carrier, u->prm.live->ncarrier, c->counted_carrier)))
-		atomic_fetch_sub_explicit(&l->channels, 1, memory_order_relaxed);
-	c->counted_carrier = 0;
+	limits_release(c);
 }
 
 static void calls_list_add(struct uas *u, struct call *c)
@@ -496,6 +465,7 @@ static uint32_t authenticate(struct uas *u, struct txn_srv *st, const struct sip
 	struct route_trunk tr;
 	struct sip_auth cred;
 	enum sip_digest_alg alg;
+	const char *ha1 = NULL;
 	bool stale = false;
 	char hdrs[1024];
 	int err;
@@ -512,7 +482,7 @@ static uint32_t authenticate(struct uas *u, struct txn_srv *st, const struct sip
 			return 0;
 		}
 		if (sip_digest_alg_parse(&cred.algorithm, &alg) ||
-		    strlen(tr.ha1) != sip_digest_hexlen(alg)) {
+		    !(ha1 = digest_trunk_ha1(&tr, alg))) {
 			err = -EINVAL;
 		} else {
 			struct sip_digest_req rq = {
@@ -522,7 +492,7 @@ static uint32_t authenticate(struct uas *u, struct txn_srv *st, const struct sip
 				.method = msg->method, .ruri = cred.uri,
 				.realm = tr.realm[0] ? pl_cstr(tr.realm) : realm, .src = &pkt->src,
 			};
-			err = sip_digest_verify(u->prm.nonces, &cred, &rq, tr.ha1);
+			err = sip_digest_verify(u->prm.nonces, &cred, &rq, ha1);
 		}
 		switch (err) {
 		case 0:
@@ -542,11 +512,8 @@ static uint32_t authenticate(struct uas *u, struct txn_srv *st, const struct sip
 			break;
 		}
 	}
-	/* The store keeps one HA1 per trunk, an MD5 one: offer what we can
-	 * check. A SHA-256 response is still verified when the trunk's HA1
-	 * is a SHA-256 one (64 hex digits). */
-	err = sip_digest_challenge_hdrs(u->prm.nonces, "Proxy-Authenticate", &realm,
-					SIP_DIGEST_OFFER_MD5, stale, &pkt->src, hdrs, sizeof(hdrs));
+	/* MD5, and SHA-256 when some trunk can check it (digest.c) */
+	err = digest_challenge(u, snap, &realm, stale, &pkt->src, hdrs, sizeof(hdrs));
 	if (err < 0) {
 		refuse(st, 500, "Challenge Failed", 0);
 		return 0;
@@ -582,7 +549,7 @@ void call_new_invite(struct uas *u, struct txn_srv *st, const struct sip_msg *ms
 	struct route_decision *d = NULL;
 	struct call *c = NULL;
 	struct pl user = msg->uri.user;
-	struct route_live *cl = NULL;
+	struct route_state rs;
 	uint32_t trunk_id = 0, customer_id = 0;
 	int err;
 
@@ -643,6 +610,8 @@ void call_new_invite(struct uas *u, struct txn_srv *st, const struct sip_msg *ms
 		}
 		c->customer_id = did->customer_id;
 		snprintf(c->e164, sizeof(c->e164), "%s", did->e164);
+		if (limits_take_orig(c, st))
+			goto out;
 		err = attempts_from_did(c, did);
 		if (err || !c->natt) {
 			refuse(st, err ? 500 : 480, err ? "Out Of Memory" : "No Delivery Target", 0);
@@ -657,16 +626,22 @@ void call_new_invite(struct uas *u, struct txn_srv *st, const struct sip_msg *ms
 			refuse(st, 500, "Out Of Memory", 0);
 			goto out;
 		}
-		cps_roll(u, customer_id);
-		err = route_decide(c->snap, u->prm.live ? &u->prm.live->state : NULL, customer_id,
+		if (limits_take_term(c, st))
+			goto out;
+		/* the customer's channel and CPS slot are taken: route_decide
+		 * reads only the carriers' counters */
+		if (u->prm.live) {
+			rs = u->prm.live->state;
+			rs.customer = NULL;
+			rs.ncustomer = 0;
+		}
+		err = route_decide(c->snap, u->prm.live ? &rs : NULL, customer_id,
 				   &user, (int64_t)time(NULL), d);
 		if (err) {
 			refuse(st, 500, "Routing Failed", 0);
 			goto out;
 		}
 		snprintf(c->e164, sizeof(c->e164), "%s", d->e164);
-		if ((cl = cust_live(u, customer_id)))
-			atomic_fetch_add_explicit(&cl->cps, 1, memory_order_relaxed);
 		if (d->status) {
 			LINFO("not routed customer=%u dialled=%s status=%u reason=\"%s\"",
 			      customer_id, c->dialled, d->status, d->reason);
@@ -683,13 +658,6 @@ void call_new_invite(struct uas *u, struct txn_srv *st, const struct sip_msg *ms
 			refuse(st, 500, "Out Of Memory", 0);
 			goto out;
 		}
-	}
-
-	/* route_decide checked the limit against a moment's count; two
-	 * INVITEs racing on two workers may both pass it (by one call). */
-	if ((cl = cust_live(u, c->customer_id))) {
-		atomic_fetch_add_explicit(&cl->channels, 1, memory_order_relaxed);
-		c->counted_customer = true;
 	}
 
 	err = a_leg_init(c, msg, pkt);

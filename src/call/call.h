@@ -19,6 +19,15 @@
 
 struct uas;
 struct store_cdr_writer;
+
+/** Digest challenges a 407 offers, in this order (RFC 8760). */
+enum uas_digest {
+	UAS_DIGEST_MD5 = 0,       /* MD5 only: clients that abort on an unknown
+				     algorithm (libre/baresip 1.x) or answer
+				     only the first challenge (SIPp 3.6) */
+	UAS_DIGEST_MD5_SHA256,    /* both, MD5 first */
+	UAS_DIGEST_SHA256_MD5,    /* both, SHA-256 first (RFC 8760 §2.4) */
+};
 struct call_live;
 
 struct uas_prm {
@@ -37,6 +46,8 @@ struct uas_prm {
 	struct sip_nonce_ctx *nonces;   /* borrowed: digest nonces for trunks with
 					   credentials; NULL = IP authentication only */
 	const char *realm;              /* digest realm we challenge with; NULL = "trunkline" */
+	enum uas_digest digest;         /* challenges offered; SHA-256 only when some
+					   trunk has a SHA-256 HA1 */
 };
 
 /**
@@ -129,8 +140,11 @@ struct call_live {
 	uint32_t ncustomer;
 	struct route_live *carrier;    /* owned mapping, ncarrier entries */
 	uint32_t ncarrier;
-	struct route_state state;      /* views of the two arrays above */
+	struct route_live *trunk;      /* owned mapping, ntrunk (= ncustomer) entries */
+	uint32_t ntrunk;
+	struct route_state state;      /* views of the arrays above */
 };
+/* Trunk ids share the customers' cap (ncustomer). */
 int call_live_alloc(struct call_live *lv, uint32_t ncustomer, uint32_t ncarrier);
 void call_live_free(struct call_live *lv);
 

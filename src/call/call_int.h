@@ -140,6 +140,8 @@ struct call {
 	uint32_t customer_id, trunk_id, carrier_in;  /* carrier_in: origination source */
 	bool counted_customer;        /* customer channel held */
 	uint32_t counted_carrier;     /* carrier whose channel is held, 0 = none */
+	bool counted_trunk;           /* trunk channel held (termination) */
+	uint32_t counted_carrier_in;  /* origination: source carrier's channel held, 0 = none */
 
 	char caller[CALL_NUM_MAX];
 	char dialled[CALL_NUM_MAX];
@@ -242,5 +244,34 @@ void relay_flush_worker(struct uas *u);
 
 /* cdr.c */
 void cdr_submit(struct call *c);
+
+/* limits.c: channel and CPS limits, taken atomically, released once */
+enum limits_of { LIMITS_CUSTOMER, LIMITS_TRUNK, LIMITS_CARRIER };
+/** The live counters of a customer, trunk or carrier id, or NULL. */
+struct route_live *limits_live(struct uas *u, enum limits_of of, uint32_t id);
+/** Termination, before routing: the trunk's channel, the customer's
+ *  channel and CPS slot. 0, or -EBUSY after answering st (503 with a
+ *  Reason naming the limit, Retry-After) with nothing held. */
+int limits_take_term(struct call *c, struct txn_srv *st);
+/** Origination: the source carrier's channel and CPS slot, the
+ *  customer's channel. 0 or -EBUSY as limits_take_term. */
+int limits_take_orig(struct call *c, struct txn_srv *st);
+/** A termination attempt towards at's carrier: its channel and CPS slot
+ *  (c->counted_carrier). false: the carrier filled up since routing,
+ *  skip the attempt. */
+bool limits_take_attempt(struct call *c, struct attempt *at);
+/** Give back the attempt's carrier channel (c->counted_carrier). */
+void limits_release_carrier(struct call *c);
+/** Give back everything the call holds. Idempotent. */
+void limits_release(struct call *c);
+
+/* digest.c: RFC 8760 algorithms */
+/** The trunk's HA1 for alg, or NULL when it has none of that length. */
+const char *digest_trunk_ha1(const struct route_trunk *tr, enum sip_digest_alg alg);
+/** Proxy-Authenticate lines for a 407: MD5 and, when prm.digest asks
+ *  for it and some trunk has a SHA-256 HA1, SHA-256 in the configured
+ *  order. Length or a negative errno. */
+int digest_challenge(struct uas *u, const struct route_snap *snap, const struct pl *realm,
+		     bool stale, const struct sa *src, char *buf, size_t size);
 
 #endif /* TL_CALL_INT_H */

@@ -142,20 +142,9 @@ static void ctx_log(const struct call *c)
 	log_ctx_set("call_id=%s b_call_id=%s", c->a.callid, c->b.callid);
 }
 
-static struct route_live *carrier_live(struct uas *u, uint32_t id)
-{
-	if (!u->prm.live || !id || id >= u->prm.live->ncarrier)
-		return NULL;
-	return &u->prm.live->carrier[id];
-}
-
 static void carrier_release(struct call *c)
 {
-	struct route_live *l = carrier_live(c->u, c->counted_carrier);
-
-	if (l)
-		atomic_fetch_sub_explicit(&l->channels, 1, memory_order_relaxed);
-	c->counted_carrier = 0;
+	limits_release_carrier(c);
 }
 
 /* ------------------------------------------------------------------ */
@@ -440,7 +429,6 @@ int relay_attempt_next(struct call *c)
 
 	for (; c->cur < c->natt; c->cur++) {
 		struct attempt *at = &c->att[c->cur];
-		struct route_live *cl;
 		struct sip_mb mb;
 		struct tctx *x;
 		struct pl body = pl_from(c->body, c->body_len);
@@ -452,9 +440,15 @@ int relay_attempt_next(struct call *c)
 			LWARN("attempt skipped: destination not reachable host=%s", at->host);
 			continue;
 		}
+		/* the carrier's channel and CPS slot, taken atomically */
+		if (!limits_take_attempt(c, at)) {
+			at->end_ms = at->start_ms;
+			continue;
+		}
 		err = b_leg_setup(c, at);
 		if (err) {
 			at->end_ms = at->start_ms;
+			carrier_release(c);
 			continue;
 		}
 		ctx_log(c);
@@ -474,6 +468,7 @@ int relay_attempt_next(struct call *c)
 		if (!x) {
 			sip_mb_free(&mb);
 			at->end_ms = wall_ms();
+			carrier_release(c);
 			continue;
 		}
 		x->idx = c->cur;
@@ -485,15 +480,12 @@ int relay_attempt_next(struct call *c)
 			LWARN("B INVITE not sent host=%s err=%d", at->host, err);
 			mem_deref(x);
 			at->end_ms = wall_ms();
+			carrier_release(c);
 			continue;
 		}
 		mem_deref(c->bct);
 		c->bct = mem_ref(x->ct);
 		c->bx = x;
-		if (at->carrier_id && (cl = carrier_live(u, at->carrier_id))) {
-			atomic_fetch_add_explicit(&cl->channels, 1, memory_order_relaxed);
-			c->counted_carrier = at->carrier_id;
-		}
 		tmr_start(&c->t_ring, c->loop, INVITE_TIMEOUT_MS, t_ring_fire, c);
 		LINFO("attempt start idx=%u carrier=%u host=%s ruri=%s", c->cur, at->carrier_id,
 		      at->host, at->ruri);

@@ -91,7 +91,7 @@ static int on_trunk(const struct store_trunk *r, void *arg)
 	struct route_trunk_prm p = {
 		.name = r->name, .tech_prefix = r->tech_prefix, .cidrs = r->cidrs,
 		.username = r->username, .realm = r->realm, .ha1 = r->ha1,
-		.max_channels = u32_clamp(r->max_channels),
+		.ha1_sha256 = r->ha1_sha256, .max_channels = u32_clamp(r->max_channels),
 	};
 	int err;
 
@@ -188,7 +188,7 @@ static int on_carrier(const struct store_carrier *r, void *arg)
 	struct load *l = arg;
 	struct route_carrier_prm p = {
 		.name = r->name, .cidrs = r->cidrs, .priority = u32_clamp(r->priority),
-		.max_channels = u32_clamp(r->max_channels),
+		.max_channels = u32_clamp(r->max_channels), .max_cps = u32_clamp(r->max_cps),
 	};
 	char pfx[64];
 	int err;
@@ -481,7 +481,9 @@ int call_live_alloc(struct call_live *lv, uint32_t ncustomer, uint32_t ncarrier)
 	lv->ncarrier = ncarrier;
 	lv->customer = live_map(ncustomer);
 	lv->carrier = live_map(ncarrier);
-	if (!lv->customer || !lv->carrier) {
+	lv->ntrunk = ncustomer;
+	lv->trunk = live_map(ncustomer);
+	if (!lv->customer || !lv->carrier || !lv->trunk) {
 		call_live_free(lv);
 		return -ENOMEM;
 	}
@@ -489,6 +491,8 @@ int call_live_alloc(struct call_live *lv, uint32_t ncustomer, uint32_t ncarrier)
 	lv->state.ncustomer = ncustomer;
 	lv->state.carrier = lv->carrier;
 	lv->state.ncarrier = ncarrier;
+	lv->state.trunk = lv->trunk;
+	lv->state.ntrunk = lv->ntrunk;
 	return 0;
 }
 
@@ -500,5 +504,7 @@ void call_live_free(struct call_live *lv)
 		munmap(lv->customer, (size_t)lv->ncustomer * sizeof(struct route_live));
 	if (lv->carrier)
 		munmap(lv->carrier, (size_t)lv->ncarrier * sizeof(struct route_live));
+	if (lv->trunk)
+		munmap(lv->trunk, (size_t)lv->ntrunk * sizeof(struct route_live));
 	memset(lv, 0, sizeof(*lv));
 }

@@ -6,7 +6,14 @@
  *   customer known (403) -> tech prefix strip -> E.164 (484) -> credit
  *   (402) -> customer channels / CPS (503) -> tariff -> LCR candidates
  *   (404 when no carrier has a rate) -> per candidate: tariff, margin,
- *   health, capacity, gateways, number format -> attempts.
+ *   health, channels, calls per second, gateways, number format ->
+ *   attempts.
+ *
+ * Limits are read from the live counters as they are at this moment; the
+ * call layer then takes them atomically (route_live_*_take) and skips an
+ * attempt whose carrier filled up in between. A call layer that took the
+ * customer's channel and CPS slot before deciding passes a state without
+ * customer counters, so its own call is not counted twice.
  *
  * Ranking cost is the cost of a one-minute call: connection fee plus the
  * rate over the seconds a 60 s call is billed under the carrier's
@@ -38,15 +45,19 @@ int64_t route_cost_1min(int64_t rate, int64_t fee, uint16_t inc_first, uint16_t 
 	return fee + rate / 60 * billed + ((rate % 60) * billed + 59) / 60;
 }
 
-static uint32_t live_load(const struct route_live *v, uint32_t n, uint32_t id, int what)
+enum live_what { LIVE_CHANNELS, LIVE_CPS, LIVE_DOWN };
+
+static uint32_t live_load(const struct route_live *v, uint32_t n, uint32_t id,
+			  enum live_what what, int64_t now)
 {
 	if (!v || id >= n)
 		return 0;
 	switch (what) {
-	case 0:  return atomic_load_explicit(&v[id].channels, memory_order_relaxed);
-	case 1:  return atomic_load_explicit(&v[id].cps, memory_order_relaxed);
-	default: return atomic_load_explicit(&v[id].down, memory_order_relaxed);
+	case LIVE_CHANNELS: return atomic_load_explicit(&v[id].channels, memory_order_relaxed);
+	case LIVE_CPS:      return route_live_cps_count(&v[id], now);
+	case LIVE_DOWN:     break;
 	}
+	return atomic_load_explicit(&v[id].down, memory_order_relaxed);
 }
 
 static void refuse(struct route_decision *d, uint16_t status, const char *reason,
@@ -139,6 +150,23 @@ static int parse_e164(const struct pl *e164, uint64_t *key, unsigned *nd)
 	return key_pack(x.p, x.l, key);
 }
 
+/* Retry-After of a refusal because every carrier was down or full: one
+ * second when only CPS windows were full (the next second frees them),
+ * else five. */
+static uint32_t transient_retry(const struct route_state *st, const struct cand *cand,
+				size_t n, int64_t now)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct rcarr *cr = cand[i].c;
+
+		if (live_load(st->carrier, st->ncarrier, cr->id, LIVE_DOWN, now) ||
+		    (cr->max_channels && live_load(st->carrier, st->ncarrier, cr->id,
+						   LIVE_CHANNELS, now) >= cr->max_channels))
+			return 5;
+	}
+	return 1;
+}
+
 int route_decide(const struct route_snap *snap, const struct route_state *st,
 		 uint32_t customer_id, const struct pl *dialled, int64_t now,
 		 struct route_decision *d)
@@ -185,11 +213,12 @@ int route_decide(const struct route_snap *snap, const struct route_state *st,
 		return 0;
 	}
 	if (c->max_channels &&
-	    live_load(st->customer, st->ncustomer, c->id, 0) >= c->max_channels) {
+	    live_load(st->customer, st->ncustomer, c->id, LIVE_CHANNELS, now) >= c->max_channels) {
 		refuse(d, 503, "customer at its channel limit", 5);
 		return 0;
 	}
-	if (c->max_cps && live_load(st->customer, st->ncustomer, c->id, 1) >= c->max_cps) {
+	if (c->max_cps &&
+	    live_load(st->customer, st->ncustomer, c->id, LIVE_CPS, now) >= c->max_cps) {
 		refuse(d, 503, "customer at its calls-per-second limit", 1);
 		return 0;
 	}
@@ -240,11 +269,15 @@ int route_decide(const struct route_snap *snap, const struct route_state *st,
 			why_skip = ROUTE_SKIP_NO_TARIFF;
 		else if (x->p->rate > d->price_rate || x->cost > d->price)
 			why_skip = ROUTE_SKIP_MARGIN;
-		else if (live_load(st->carrier, st->ncarrier, cr->id, 2))
+		else if (live_load(st->carrier, st->ncarrier, cr->id, LIVE_DOWN, now))
 			why_skip = ROUTE_SKIP_DOWN;
 		else if (cr->max_channels &&
-			 live_load(st->carrier, st->ncarrier, cr->id, 0) >= cr->max_channels)
+			 live_load(st->carrier, st->ncarrier, cr->id, LIVE_CHANNELS, now) >=
+			 cr->max_channels)
 			why_skip = ROUTE_SKIP_CAPACITY;
+		else if (cr->max_cps &&
+			 live_load(st->carrier, st->ncarrier, cr->id, LIVE_CPS, now) >= cr->max_cps)
+			why_skip = ROUTE_SKIP_CPS;
 		else if (!cr->ngw)
 			why_skip = ROUTE_SKIP_NO_GATEWAY;
 		else if (number_for_carrier(cr, d->e164, cclen, out, sizeof(out)))
@@ -252,7 +285,8 @@ int route_decide(const struct route_snap *snap, const struct route_state *st,
 		else if (d->nattempts == ROUTE_MAX_ATTEMPTS)
 			why_skip = ROUTE_SKIP_FULL;
 		if (why_skip) {
-			transient |= why_skip == ROUTE_SKIP_DOWN || why_skip == ROUTE_SKIP_CAPACITY;
+			transient |= why_skip == ROUTE_SKIP_DOWN || why_skip == ROUTE_SKIP_CAPACITY ||
+				     why_skip == ROUTE_SKIP_CPS;
 			tariff_only &= why_skip == ROUTE_SKIP_NO_TARIFF;
 			skip(d, cr->id, why_skip, x->plen, x->cost);
 			continue;
@@ -294,7 +328,8 @@ int route_decide(const struct route_snap *snap, const struct route_state *st,
 		return 0;
 	}
 	if (transient)
-		refuse(d, 503, "no carrier available now (down or at capacity)", 5);
+		refuse(d, 503, "no carrier available now (down or at capacity)",
+		       transient_retry(st, cand, nh, now));
 	else if (tariff_only)
 		refuse(d, 403, "destination not in the customer's tariff", 0);
 	else

@@ -13,6 +13,7 @@ const char *route_skip_str(enum route_skip why)
 	case ROUTE_SKIP_NO_TARIFF:  return "no tariff";
 	case ROUTE_SKIP_MARGIN:     return "cost above price";
 	case ROUTE_SKIP_CAPACITY:   return "carrier at capacity";
+	case ROUTE_SKIP_CPS:        return "carrier at calls-per-second limit";
 	case ROUTE_SKIP_DOWN:       return "carrier down";
 	case ROUTE_SKIP_NO_GATEWAY: return "no gateway";
 	case ROUTE_SKIP_FORMAT:     return "number does not fit carrier rules";

@@ -101,7 +101,8 @@ struct route_trunk_prm {
 	const char *cidrs;       /* source networks, "192.0.2.0/24,::1/128"; NULL = none */
 	const char *username;    /* digest user; NULL = IP authentication only */
 	const char *realm;       /* digest realm of ha1 */
-	const char *ha1;         /* hex HA1 (never the password) */
+	const char *ha1;         /* hex MD5 HA1 (never the password) */
+	const char *ha1_sha256;  /* hex SHA-256 HA1 (RFC 8760); NULL = none */
 	uint32_t max_channels;   /* 0 = the customer's limit only */
 };
 
@@ -118,6 +119,7 @@ struct route_carrier_prm {
 	const char *name;
 	uint32_t priority;        /* lower is preferred when costs are equal */
 	uint32_t max_channels;    /* 0 = no limit */
+	uint32_t max_cps;         /* new calls per second, 0 = no limit */
 	enum route_numfmt format;
 	const char *country;      /* home of the carrier, for ROUTE_FMT_NATIONAL */
 	uint8_t strip;            /* leading characters removed after formatting */
@@ -231,13 +233,15 @@ struct route_snap *route_snap_release(struct route_snap *snap);
 /* ------------------------------------------------------------------ */
 
 /**
- * Counters the call layer keeps with atomic stores/increments. route
- * reads them relaxed: a decision is a best-effort view of a moment.
+ * Counters the call layer keeps with atomics (live.c: take before a call
+ * is let through, release when it ends). route_decide reads them relaxed:
+ * a decision is a best-effort view of a moment; the take is the check
+ * that holds.
  */
 struct route_live {
 	_Atomic uint32_t channels;  /* calls in progress */
-	_Atomic uint32_t cps;       /* call attempts in the current 1 s window */
 	_Atomic uint32_t down;      /* carrier: non-zero while health checks fail */
+	_Atomic uint64_t cps;       /* CPS window: unix second << 32 | calls in it */
 };
 
 /**
@@ -250,7 +254,38 @@ struct route_state {
 	uint32_t ncarrier;
 	const struct route_live *customer;
 	uint32_t ncustomer;
+	const struct route_live *trunk;     /* read by the call layer only */
+	uint32_t ntrunk;
 };
+
+/**
+ * Take one channel of l when fewer than max are in use (max 0: no limit,
+ * always counted). O(1), lock-free: increment first, then check, and undo
+ * when over, so two workers racing for the last channel cannot both get
+ * it. true = taken (release it with route_live_channel_release), false =
+ * at the limit (nothing held). l NULL: true, nothing counted.
+ */
+bool route_live_channel_take(struct route_live *l, uint32_t max);
+void route_live_channel_release(struct route_live *l);
+/**
+ * Count one new call in l's one-second window of unix second now when
+ * fewer than max were counted in it (max 0: no limit, always counted).
+ * The second and the count share one 64-bit word changed by compare-
+ * exchange: a new second restarts the count without losing a racing
+ * increment. true = counted, false = the second is full.
+ */
+bool route_live_cps_take(struct route_live *l, int64_t now, uint32_t max);
+/** Calls counted in l's window of second now (0 when the window is older). */
+uint32_t route_live_cps_count(const struct route_live *l, int64_t now);
+
+/** The limits a snapshot holds for one customer or carrier (0 = none). */
+struct route_limits {
+	uint32_t max_channels;
+	uint32_t max_cps;
+};
+/** Limits of customer / carrier id in snap: 0, or -ENOENT (out zeroed). */
+int route_customer_limits(const struct route_snap *snap, uint32_t id, struct route_limits *out);
+int route_carrier_limits(const struct route_snap *snap, uint32_t id, struct route_limits *out);
 
 /* ------------------------------------------------------------------ */
 /* Decisions (decide.c, lcr.c)                                          */
@@ -282,6 +317,7 @@ enum route_skip {
 	ROUTE_SKIP_NO_TARIFF,     /* customer's tariff has no price for it */
 	ROUTE_SKIP_MARGIN,        /* cost above price */
 	ROUTE_SKIP_CAPACITY,      /* carrier at max channels */
+	ROUTE_SKIP_CPS,           /* carrier at max calls per second */
 	ROUTE_SKIP_DOWN,          /* carrier health checks fail */
 	ROUTE_SKIP_NO_GATEWAY,    /* carrier has no gateway */
 	ROUTE_SKIP_FORMAT,        /* number does not fit the carrier's rules */
@@ -418,6 +454,7 @@ struct route_trunk {
 	const char *name;
 	const char *tech_prefix;
 	const char *username, *realm, *ha1;
+	const char *ha1_sha256;             /* "" when none */
 	uint32_t max_channels;
 	const struct route_trunk_uri *uri;  /* delivery URIs: priority, then weight */
 	uint32_t nuris;
@@ -432,6 +469,8 @@ int route_trunk_by_user(const struct route_snap *snap, const struct pl *user,
 /** Trunks with digest credentials in snap: 0 means a source no trunk's
  *  networks hold cannot authenticate at all (answer 403, not 407). */
 uint32_t route_snap_cred_trunks(const struct route_snap *snap);
+/** Of those, trunks that also have a SHA-256 HA1 (offer SHA-256 only then). */
+uint32_t route_snap_sha256_trunks(const struct route_snap *snap);
 
 /** Parse "a.b.c.d/len" or "v6/len" (no length: a host); 0 or -EINVAL.
  *  addr gets 16 bytes (IPv4 in the first 4), *af AF_INET or AF_INET6. */

@@ -154,6 +154,7 @@ struct rtrunk {
 	const char *name;
 	const char *tech_prefix;            /* "" = none */
 	const char *username, *realm, *ha1; /* "" = none */
+	const char *ha1_sha256;             /* "" = none */
 	uint32_t max_channels;
 	uint32_t uri_first, nuris;          /* in snap->turi */
 };
@@ -179,6 +180,7 @@ struct rcarr {
 	const char *name;
 	uint32_t priority;
 	uint32_t max_channels;
+	uint32_t max_cps;
 	enum route_numfmt format;
 	const struct route_country *country;
 	uint8_t strip;
@@ -190,6 +192,7 @@ struct route_snap {
 	struct rcust *cust;      uint32_t ncust;   struct rmap cust_map;  /* id -> slot */
 	struct rtrunk *trunk;    uint32_t ntrunk;
 	uint32_t ntrunk_cred;                      /* trunks with digest credentials */
+	uint32_t ntrunk_sha256;                    /* of those, with a SHA-256 HA1 */
 	struct rcarr *carr;      uint32_t ncarr;   struct rmap carr_map;
 	struct route_gw *gw;     uint32_t ngw;
 	struct rmap trunk_map;                     /* trunk id -> slot */

@@ -196,7 +196,8 @@ int route_snap_add_trunk(struct route_snap_builder *b, const struct route_trunk_
 	    (err = intern_str(b, p->tech_prefix, &t.tech_prefix)) ||
 	    (err = intern_str(b, p->username, &t.username)) ||
 	    (err = intern_str(b, p->realm, &t.realm)) ||
-	    (err = intern_str(b, p->ha1, &t.ha1)))
+	    (err = intern_str(b, p->ha1, &t.ha1)) ||
+	    (err = intern_str(b, p->ha1_sha256, &t.ha1_sha256)))
 		return err;
 	if (p->id && rmap_get(&b->trunk_map, p->id))
 		return -EEXIST;
@@ -233,6 +234,7 @@ int route_snap_add_carrier(struct route_snap_builder *b, const struct route_carr
 	c.id = p->id;
 	c.priority = p->priority;
 	c.max_channels = p->max_channels;
+	c.max_cps = p->max_cps;
 	c.format = p->format;
 	c.strip = p->strip;
 	b->carr[b->ncarr++] = c;
@@ -511,8 +513,11 @@ int route_snap_build(struct route_snap_builder *b, struct route_snap **snapp)
 		fix(&b->trunk[i].username, base);
 		fix(&b->trunk[i].realm, base);
 		fix(&b->trunk[i].ha1, base);
+		fix(&b->trunk[i].ha1_sha256, base);
 		if (b->trunk[i].username[0])
 			s->ntrunk_cred++;
+		if (b->trunk[i].username[0] && b->trunk[i].ha1_sha256[0])
+			s->ntrunk_sha256++;
 		/* ids were checked unique when added; the map was sized for
 		 * them, so this insert does not grow it */
 		if ((err = rmap_put(&s->trunk_map, b->trunk[i].id, &ms)) < 0)

@@ -174,6 +174,7 @@ static void trunk_fill(const struct route_snap *s, const struct rtrunk *t, struc
 	o->username = t->username;
 	o->realm = t->realm;
 	o->ha1 = t->ha1;
+	o->ha1_sha256 = t->ha1_sha256;
 	o->max_channels = t->max_channels;
 	o->uri = t->nuris ? &s->turi[t->uri_first] : NULL;
 	o->nuris = t->nuris;
@@ -192,6 +193,11 @@ int route_trunk_get(const struct route_snap *snap, uint32_t id, struct route_tru
 uint32_t route_snap_cred_trunks(const struct route_snap *snap)
 {
 	return snap ? snap->ntrunk_cred : 0;
+}
+
+uint32_t route_snap_sha256_trunks(const struct route_snap *snap)
+{
+	return snap ? snap->ntrunk_sha256 : 0;
 }
 
 int route_trunk_by_user(const struct route_snap *snap, const struct pl *user,

@@ -180,8 +180,19 @@ static const char v1_sql[] =
 	"CREATE INDEX cdrs_customer_end ON cdrs(customer_id, end_ms);\n"
 	"CREATE INDEX cdrs_call_id ON cdrs(call_id);\n";
 
+/* Limits and RFC 8760: a carrier's calls-per-second cap, and a trunk's
+ * SHA-256 HA1 beside the MD5 one (a client answers with either, so both
+ * are kept; `trunkline db trunk --password` writes both). */
+static const char v2_sql[] =
+	"ALTER TABLE carriers ADD COLUMN max_cps INTEGER NOT NULL DEFAULT 0"
+	" CONSTRAINT carrier_max_cps CHECK (max_cps >= 0);\n"
+	"ALTER TABLE trunks ADD COLUMN ha1_sha256 TEXT CONSTRAINT trunk_ha1_sha256_hex"
+	" CHECK (ha1_sha256 IS NULL OR"
+	" (length(ha1_sha256) = 64 AND ha1_sha256 NOT GLOB '*[^0-9a-f]*'));\n";
+
 const struct store_migration store_sqlite_migrations[] = {
 	{ 1, "provisioning, rate decks, tariffs, numbers, CDRs", v1_sql },
+	{ 2, "carriers.max_cps, trunks.ha1_sha256", v2_sql },
 	{ 0, NULL, NULL },
 };
 

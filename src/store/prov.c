@@ -30,7 +30,7 @@ static const struct fld f_customer[] = {
 static const struct fld f_trunk[] = {
 	REF(store_trunk, customer_id, "customers"), TXT(store_trunk, name),
 	TXT(store_trunk, cidrs), TXT(store_trunk, username), TXT(store_trunk, realm),
-	TXT(store_trunk, ha1), TXT(store_trunk, tech_prefix),
+	TXT(store_trunk, ha1), TXT(store_trunk, ha1_sha256), TXT(store_trunk, tech_prefix),
 	TXTD(store_trunk, media_mode, "relay"), I64(store_trunk, max_channels),
 	BOOL(store_trunk, enabled),
 };
@@ -40,7 +40,8 @@ static const struct fld f_trunk_uri[] = {
 };
 static const struct fld f_carrier[] = {
 	TXT(store_carrier, name), TXT(store_carrier, cidrs), I64(store_carrier, priority),
-	I64(store_carrier, max_channels), TXTD(store_carrier, number_format, "e164"),
+	I64(store_carrier, max_channels), I64(store_carrier, max_cps),
+	TXTD(store_carrier, number_format, "e164"),
 	I64(store_carrier, strip_digits), TXT(store_carrier, add_prefix),
 	BOOL(store_carrier, enabled),
 };

@@ -90,6 +90,7 @@ struct store_trunk {
 	char *username;           /* digest user, NULL = IP authentication only */
 	char *realm;              /* digest realm of ha1 */
 	char *ha1;                /* hex MD5(username:realm:password); never the password */
+	char *ha1_sha256;         /* hex SHA-256(username:realm:password) (RFC 8760), NULL = none */
 	char *tech_prefix;        /* digits stripped from dialled numbers, NULL = none */
 	char *media_mode;         /* "relay" (media through us) or "direct" */
 	int64_t max_channels;     /* 0 = the customer's limit only */
@@ -112,7 +113,8 @@ struct store_carrier {
 	char *name;               /* unique, required */
 	char *cidrs;              /* source networks of its inbound calls */
 	int64_t priority;         /* tie-break between equal costs, lower first */
-	int64_t max_channels;     /* 0 = unlimited */
+	int64_t max_channels;     /* concurrent calls both ways (ours to it and its to us), 0 = unlimited */
+	int64_t max_cps;          /* new calls per second both ways, 0 = unlimited */
 	char *number_format;      /* what it wants: "e164" (4420...), "+e164", "00" (00 4420...) */
 	int64_t strip_digits;     /* leading digits removed before sending */
 	char *add_prefix;         /* then prepended, NULL = none */

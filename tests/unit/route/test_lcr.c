@@ -130,7 +130,8 @@ static void test_margin_and_cost(void **state)
 static void test_capacity_health(void **state)
 {
 	struct route_live carriers[5], customers[5];
-	struct route_state st = { carriers, 5, customers, 5 };
+	struct route_state st = { .carrier = carriers, .ncarrier = 5, .customer = customers,
+				  .ncustomer = 5 };
 	const struct route_decision *d;
 
 	(void)state;
@@ -157,11 +158,14 @@ static void test_capacity_health(void **state)
 	assert_int_equal(d->status, 503);
 	assert_string_equal(d->reason, "customer at its channel limit");
 	atomic_store(&customers[1].channels, 0);
-	atomic_store(&customers[1].cps, 5);
+	/* the CPS window is (second << 32 | count) */
+	atomic_store(&customers[1].cps, (uint64_t)(T0 + 10) << 32 | 5);
 	d = decide(&st, 1, "02071234567", T0 + 10);
 	assert_int_equal(d->status, 503);
 	assert_int_equal(d->retry_after, 1);
-	atomic_store(&customers[1].cps, 4);
+	d = decide(&st, 1, "02071234567", T0 + 11);        /* a new second */
+	assert_int_equal(d->status, 0);
+	atomic_store(&customers[1].cps, (uint64_t)(T0 + 10) << 32 | 4);
 	d = decide(&st, 1, "02071234567", T0 + 10);
 	assert_int_equal(d->status, 0);
 }

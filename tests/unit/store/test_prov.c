@@ -60,17 +60,19 @@ static void test_open_migrate(void **state)
 	struct store *again = NULL;
 	int v = 0;
 
+	/* every migration applied once (2: limits and SHA-256 HA1s) */
 	assert_int_equal(store_schema_version(fx->st, &v), 0);
-	assert_int_equal(v, 1);
-	assert_int_equal(raw_i64(fx->t.db, "SELECT COUNT(*) FROM schema_version"), 1);
+	assert_true(v >= 2);
+	const int latest = v;
+	assert_int_equal(raw_i64(fx->t.db, "SELECT COUNT(*) FROM schema_version"), latest);
 	/* reopen (also through the sqlite: scheme) changes nothing */
 	char url[400];
 	snprintf(url, sizeof(url), "sqlite:%s", fx->t.db);
 	assert_int_equal(store_open(&again, url), 0);
 	assert_int_equal(store_schema_version(again, &v), 0);
-	assert_int_equal(v, 1);
+	assert_int_equal(v, latest);
 	store_close(again);
-	assert_int_equal(raw_i64(fx->t.db, "SELECT COUNT(*) FROM schema_version"), 1);
+	assert_int_equal(raw_i64(fx->t.db, "SELECT COUNT(*) FROM schema_version"), latest);
 	/* WAL mode is persistent in the file */
 	sqlite3 *h = NULL;
 	sqlite3_stmt *s = NULL;
@@ -181,13 +183,15 @@ static void test_all_kinds(void **state)
 	struct store_trunk tr = {
 		.name = "c1-pbx", .username = "c1user", .realm = "trunkline",
 		.ha1 = "0123456789abcdef0123456789abcdef", .tech_prefix = "1234",
+		.ha1_sha256 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
 		.max_channels = 4, .enabled = true,
 	}, trg = { 0 };
 	struct store_trunk_uri u = { .uri = "sip:pbx.example.com;transport=tcp", .priority = 1,
 				     .weight = 10 }, ug = { 0 };
 	struct store_carrier ca = { .name = "up1", .cidrs = "192.0.2.0/24", .priority = 3,
 				    .number_format = "+e164", .strip_digits = 2,
-				    .add_prefix = "99#", .enabled = true }, cag = { 0 };
+				    .add_prefix = "99#", .max_channels = 30, .max_cps = 7,
+				    .enabled = true }, cag = { 0 };
 	struct store_gateway gw = { .host = "gw.example.net", .port = 5061, .transport = "tls",
 				    .priority = 1, .weight = 5, .enabled = true }, gwg = { 0 };
 	struct store_rate r = { .prefix = "4930", .inc_first = 30, .inc_next = 6,
@@ -220,6 +224,7 @@ static void test_all_kinds(void **state)
 	assert_int_equal(trg.customer_id, c.id);
 	assert_null(trg.cidrs);
 	assert_string_equal(trg.ha1, tr.ha1);
+	assert_string_equal(trg.ha1_sha256, tr.ha1_sha256);
 	assert_string_equal(trg.tech_prefix, "1234");
 	assert_string_equal(trg.media_mode, "relay");   /* default */
 	assert_int_equal(store_trunk_uri_get(st, u.id, &ug), 0);
@@ -229,6 +234,8 @@ static void test_all_kinds(void **state)
 	assert_string_equal(cag.number_format, "+e164");
 	assert_string_equal(cag.add_prefix, "99#");
 	assert_int_equal(cag.strip_digits, 2);
+	assert_int_equal(cag.max_channels, 30);
+	assert_int_equal(cag.max_cps, 7);
 	assert_int_equal(store_gateway_get(st, gw.id, &gwg), 0);
 	assert_string_equal(gwg.transport, "tls");
 	assert_int_equal(gwg.port, 5061);
@@ -281,6 +288,16 @@ static void test_all_kinds(void **state)
 	assert_non_null(strstr(store_errmsg(st), "tariff_id"));
 	struct store_number n2 = { .e164 = "+4930", .type = "geographic" };
 	assert_int_equal(store_number_add(st, &n2), -EINVAL);
+	/* migration 2: SHA-256 HA1 is 64 lower-case hex digits, CPS >= 0 */
+	tr2.username = "c2user";
+	tr2.ha1_sha256 = "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef";
+	assert_int_equal(store_trunk_add(st, &tr2), -EINVAL);
+	assert_non_null(strstr(store_errmsg(st), "trunk_ha1_sha256_hex"));
+	tr2.ha1_sha256 = "0123456789abcdef";
+	assert_int_equal(store_trunk_add(st, &tr2), -EINVAL);
+	struct store_carrier ca2 = { .name = "up2", .max_cps = -1 };
+	assert_int_equal(store_carrier_add(st, &ca2), -EINVAL);
+	assert_non_null(strstr(store_errmsg(st), "carrier_max_cps"));
 
 	/* deletes: referenced rows are refused with who holds them */
 	assert_int_equal(store_customer_del(st, c.id), -EBUSY);
