@@ -190,9 +190,21 @@ static const char v2_sql[] =
 	" CHECK (ha1_sha256 IS NULL OR"
 	" (length(ha1_sha256) = 64 AND ha1_sha256 NOT GLOB '*[^0-9a-f]*'));\n";
 
+/* REST API bearer tokens: only their SHA-256 is kept. Not provisioning
+ * for routing, so no generation triggers. */
+static const char v3_sql[] =
+	"CREATE TABLE api_tokens (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  name TEXT NOT NULL UNIQUE CONSTRAINT api_token_name CHECK (length(name) > 0),\n"
+	"  sha256 TEXT NOT NULL UNIQUE CONSTRAINT api_token_sha256_hex CHECK"
+	" (length(sha256) = 64 AND sha256 NOT GLOB '*[^0-9a-f]*'),\n"
+	"  created_ms INTEGER NOT NULL\n"
+	") STRICT;\n";
+
 const struct store_migration store_sqlite_migrations[] = {
 	{ 1, "provisioning, rate decks, tariffs, numbers, CDRs", v1_sql },
 	{ 2, "carriers.max_cps, trunks.ha1_sha256", v2_sql },
+	{ 3, "api_tokens (REST API bearer tokens, hashed)", v3_sql },
 	{ 0, NULL, NULL },
 };
 
