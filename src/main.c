@@ -49,6 +49,7 @@ struct cfg {
 	bool demo;                 /* [store] demo or --demo: seed demo provisioning */
 	uint32_t reload_ms;        /* [store] reload_interval */
 	struct main_api_cfg api;   /* [api] */
+	struct main_media_cfg media;   /* [media] */
 	enum log_level level;
 	char log_file[4096];       /* empty: stderr */
 	char err[1024];            /* the first error, "file:line: what" */
@@ -93,6 +94,7 @@ static void cfg_defaults(struct cfg *c)
 	snprintf(c->store_url, sizeof(c->store_url), "%s", STORE_DEFAULT_URL);
 	c->reload_ms = 1000;
 	main_api_cfg_defaults(&c->api);
+	main_media_cfg_defaults(&c->media);
 	sa_set_str(&c->listen[0].addr, "127.0.0.1", PORT_DEFAULT);
 	c->listen[0].proto = TP_UDP;
 	sa_set_str(&c->listen[1].addr, "127.0.0.1", PORT_DEFAULT);
@@ -375,6 +377,13 @@ static int conf_key(const char *section, const char *key, const char *val,
 		return set_store(c, line, key, val);
 	if (!strcmp(section, "log"))
 		return set_log(c, line, key, val);
+	if (!strcmp(section, "media")) {
+		char msg[256];
+
+		if (main_media_conf(&c->media, key, val, msg, sizeof(msg)))
+			return cfg_fail(c, line, "%s", msg);
+		return 0;
+	}
 	if (!strcmp(section, "api")) {
 		char msg[256];
 
@@ -410,6 +419,14 @@ static int cfg_load(struct cfg *c, const char *path)
 		snprintf(c->err, sizeof(c->err), "%s: t2 (%u ms) is below t1 (%u ms) in [sip]",
 			 path, c->txn.t2, c->txn.t1);
 		return -EINVAL;
+	}
+	{
+		char msg[256];
+
+		if (main_media_check(&c->media, msg, sizeof(msg))) {
+			snprintf(c->err, sizeof(c->err), "%s: %s", path, msg);
+			return -EINVAL;
+		}
 	}
 	return 0;
 }
@@ -471,6 +488,7 @@ static int run(const struct cfg *c)
 	struct sip_nonce_ctx *nonces = NULL;
 	struct api *api = NULL;
 	struct main_api_views views = { 0 };
+	struct media *media = NULL;
 	uint64_t gen = 0;
 	int schema = 0;
 	char lbuf[TP_LISTEN_MAX * (SA_FMT_MAX + 6)];
@@ -544,6 +562,14 @@ static int run(const struct cfg *c)
 	uprm.nonces = nonces;
 	uprm.realm = c->realm;
 	uprm.digest = c->digest;
+	err = main_media_start(&c->media, &media);
+	if (err) {
+		LERR("cannot start the media relay err=%d (%s)", err, strerror(-err));
+		goto out;
+	}
+	uprm.media = media;
+	uprm.rtp_timeout_s = c->media.prm.rtp_timeout_s;
+	uprm.media_latch = c->media.latch;
 	err = uas_alloc(&uas, &uprm);
 	if (err) {
 		LERR("cannot allocate the UA core err=%d", err);
@@ -638,6 +664,8 @@ out:
 	if (tp)
 		tp_free(tp);
 	mem_deref(uas);
+	/* every call, and with it every media session, is gone */
+	mem_deref(media);
 	mem_deref(nonces);
 	/* Calls are gone: no snapshot is needed any more, and every CDR they
 	 * queued is written before the store closes. */

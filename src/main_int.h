@@ -100,4 +100,28 @@ int main_api_start(const struct main_api_cfg *c, const char *store_url,
 /** `trunkline api token ...`, argv[0] = "api". Returns the exit status. */
 int main_api(int argc, char **argv);
 
+/* ------------------------------------------------------------------ */
+/* The media relay in the daemon (main_media.c)                         */
+/* ------------------------------------------------------------------ */
+
+#include "media.h"
+
+/** [media] keys. */
+struct main_media_cfg {
+	bool enabled;              /* enable = yes: relay calls whose trunk/carrier asks */
+	struct media_prm prm;      /* ports, workers, rtp_timeout, dscp */
+	char bind4[64], bind6[64]; /* "" = that family off */
+	char adv4[64], adv6[64];   /* announced in SDP, "" = the bind address */
+	bool latch;                /* learn phones' addresses from their packets */
+};
+
+void main_media_cfg_defaults(struct main_media_cfg *c);
+/** One [media] key; on error -EINVAL and the message in err. */
+int main_media_conf(struct main_media_cfg *c, const char *key, const char *val, char *err,
+		    size_t n);
+/** Checks across keys after the file is read; -EINVAL and the message. */
+int main_media_check(const struct main_media_cfg *c, char *err, size_t n);
+/** Start the relay when enabled (*mp stays NULL when not). */
+int main_media_start(const struct main_media_cfg *c, struct media **mp);
+
 #endif /* TL_MAIN_INT_H */

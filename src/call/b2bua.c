@@ -142,6 +142,7 @@ static void call_destroy(void *data)
 	 * that never ended never started one. A call refused before it
 	 * started gives back its limits here. */
 	limits_release(c);
+	media_call_free(c);
 	route_snap_release(c->snap);
 	mem_deref(c->ast);
 	mem_deref(c->bct);
@@ -225,6 +226,7 @@ void call_end(struct call *c, enum store_side side, const char *cause, uint16_t 
 	c->state = CS_ENDED;
 	release_counters(c);
 	cdr_submit(c);
+	media_call_free(c);       /* after the CDR took its figures */
 	ctab_unlink(u->tab, &c->a);
 	ctab_unlink(u->tab, &c->b);
 	LINFO("call ended side=%d cause=\"%s\" code=%u", side, c->cause, c->a_code);

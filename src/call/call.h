@@ -19,6 +19,7 @@
 
 struct uas;
 struct store_cdr_writer;
+struct media;
 
 /** Digest challenges a 407 offers, in this order (RFC 8760). */
 enum uas_digest {
@@ -48,6 +49,12 @@ struct uas_prm {
 	const char *realm;              /* digest realm we challenge with; NULL = "trunkline" */
 	enum uas_digest digest;         /* challenges offered; SHA-256 only when some
 					   trunk has a SHA-256 HA1 */
+	struct media *media;            /* borrowed: the RTP relay; NULL = SDP always
+					   crosses untouched */
+	uint32_t rtp_timeout_s;         /* end a relayed, answered call after this long
+					   without RTP (not on hold); 0 = never */
+	bool media_latch;               /* relay: learn phones' media addresses from
+					   their first packets (NAT) */
 };
 
 /**

@@ -173,6 +173,7 @@ struct call {
 	struct tmr t_se;              /* session timer (RFC 4028) */
 	struct tmr t_ring;            /* no answer */
 	uint32_t se_s;                /* negotiated session interval, 0 = none */
+	struct call_media *media;     /* owned: relayed media (media.c), NULL = SDP untouched */
 };
 
 /* b2bua.c */
@@ -264,6 +265,24 @@ bool limits_take_attempt(struct call *c, struct attempt *at);
 void limits_release_carrier(struct call *c);
 /** Give back everything the call holds. Idempotent. */
 void limits_release(struct call *c);
+
+/* media.c: the call's media through the relay (uas_prm.media) */
+struct call_media;
+/**
+ * The SDP body (Content-Type ctype) that leg from sent, made ready for
+ * the other leg: untouched unless the call is relayed (the trunk's or
+ * carrier's media_mode, decided at the caller's first offer), else the
+ * relay's streams follow it (far end, new m= lines, hold) and *body
+ * becomes the rewritten SDP (a per-thread buffer, valid until the next
+ * call). answer: it answers the other leg's offer. Any body (none
+ * included) re-arms the RTP timeouts once answered.
+ */
+void media_sdp(struct call *c, const struct leg *from, const struct pl *ctype, struct pl *body,
+	       bool answer);
+/** The relay's figures per leg into the CDR (nothing when not relayed). */
+void media_cdr(const struct call *c, struct store_cdr *r);
+/** Give the ports back (call end, destroy). Idempotent. */
+void media_call_free(struct call *c);
 
 /* digest.c: RFC 8760 algorithms */
 /** The trunk's HA1 for alg, or NULL when it has none of that length. */

@@ -90,6 +90,7 @@ static int fill(struct store_cdr *r, const struct call *c)
 					   c->price_inc_next, dur, &r->billed_sec);
 	else if (c->answer_ms && !r->billed_sec)
 		r->billed_sec = (dur + 999) / 1000;
+	media_cdr(c, r);
 	return 0;
 }
 

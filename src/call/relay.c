@@ -452,6 +452,7 @@ int relay_attempt_next(struct call *c)
 			continue;
 		}
 		ctx_log(c);
+		media_sdp(c, &c->a, &(struct pl){ c->ctype, strlen(c->ctype) }, &body, false);
 		sip_mb_init(&mb);
 		{
 			struct sip_mb h;
@@ -524,7 +525,7 @@ static void b_refuse_2xx(struct call *c, const struct sip_msg *resp)
 static void b_answered(struct call *c, struct attempt *at, const struct sip_msg *resp)
 {
 	struct sip_mb hdrs;
-	struct pl ctype = resp->ctype;
+	struct pl ctype = resp->ctype, sdp;
 	char ct[64] = "";
 
 	leg_learn(&c->b, resp);
@@ -543,8 +544,10 @@ static void b_answered(struct call *c, struct attempt *at, const struct sip_msg 
 	sip_mb_put(&hdrs, "", 1);
 	if (pl_isset(&ctype))
 		pl_strcpy(&ctype, ct, sizeof(ct));
+	sdp = resp->body;
+	media_sdp(c, &c->b, &resp->ctype, &sdp, true);
 	if (relay_reply_a(c, resp->scode, NULL, hdrs.err ? NULL : hdrs.buf, ct[0] ? ct : NULL,
-			  &resp->body))
+			  &sdp))
 		LWARN("200 not relayed to the caller");
 	sip_mb_free(&hdrs);
 	LINFO("answered attempt=%u carrier=%u", c->cur, at->carrier_id);
@@ -586,8 +589,13 @@ static void b_invite_h(int err, const struct sip_msg *resp, void *arg)
 			sip_mb_put(&hdrs, "", 1);
 			if (pl_isset(&resp->ctype))
 				pl_strcpy(&resp->ctype, ct, sizeof(ct));
-			relay_reply_a(c, resp->scode, NULL, hdrs.err ? NULL : hdrs.buf,
-				      ct[0] ? ct : NULL, &resp->body);
+			{
+				struct pl sdp = resp->body;
+
+				media_sdp(c, &c->b, &resp->ctype, &sdp, true);
+				relay_reply_a(c, resp->scode, NULL, hdrs.err ? NULL : hdrs.buf,
+					      ct[0] ? ct : NULL, &sdp);
+			}
 			sip_mb_free(&hdrs);
 		} else if (resp->scode == 100 && current && !at->ring_ms) {
 			/* Alive: wait for the callee as long as it takes to ring. */
@@ -708,6 +716,7 @@ static void indlg_h(int err, const struct sip_msg *resp, void *arg)
 	struct sip_mb mb, hdrs;
 	bool refresh = x->meth == SIP_INVITE || x->meth == SIP_UPDATE;
 	uint16_t code = err ? 408 : resp->scode;
+	struct pl sdp = PL("");
 	char ct[64] = "";
 
 	if (!err && code < 200)
@@ -734,7 +743,11 @@ static void indlg_h(int err, const struct sip_msg *resp, void *arg)
 	p.reason = err ? "Request Timeout" : NULL;
 	p.extra_hdrs = hdrs.err ? NULL : hdrs.buf;
 	p.ctype = ct[0] ? ct : NULL;
-	p.body = err ? NULL : &resp->body;
+	if (!err) {
+		sdp = resp->body;
+		media_sdp(c, x->to, &resp->ctype, &sdp, true);
+	}
+	p.body = err ? NULL : &sdp;
 	if (req && !sip_reply_build_prm(&mb, req, &p)) {
 		txn_srv_reply(x->st, code, mb.buf, mb.len);
 		if (code >= 200 && code < 300 && x->meth == SIP_INVITE)
@@ -800,8 +813,11 @@ void relay_in_dialog(struct call *c, struct leg *from, struct txn_srv *st,
 		if (msg->meth == SIP_METHOD_OTHER) {
 			err = -ENOTSUP;
 		} else {
+			struct pl sdp = msg->body;
+
+			media_sdp(c, from, &msg->ctype, &sdp, false);
 			err = leg_request(&mb, to, msg->meth, ++to->lcseq, hdrs.buf,
-					  ct[0] ? ct : NULL, &msg->body);
+					  ct[0] ? ct : NULL, &sdp);
 		}
 	}
 	if (!err)

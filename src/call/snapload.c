@@ -92,6 +92,7 @@ static int on_trunk(const struct store_trunk *r, void *arg)
 		.name = r->name, .tech_prefix = r->tech_prefix, .cidrs = r->cidrs,
 		.username = r->username, .realm = r->realm, .ha1 = r->ha1,
 		.ha1_sha256 = r->ha1_sha256, .max_channels = u32_clamp(r->max_channels),
+		.media_relay = !r->media_mode || !strcmp(r->media_mode, "relay"),
 	};
 	int err;
 
@@ -189,6 +190,7 @@ static int on_carrier(const struct store_carrier *r, void *arg)
 	struct route_carrier_prm p = {
 		.name = r->name, .cidrs = r->cidrs, .priority = u32_clamp(r->priority),
 		.max_channels = u32_clamp(r->max_channels), .max_cps = u32_clamp(r->max_cps),
+		.media_relay = r->media_mode && !strcmp(r->media_mode, "relay"),
 	};
 	char pfx[64];
 	int err;

@@ -104,6 +104,7 @@ struct route_trunk_prm {
 	const char *ha1;         /* hex MD5 HA1 (never the password) */
 	const char *ha1_sha256;  /* hex SHA-256 HA1 (RFC 8760); NULL = none */
 	uint32_t max_channels;   /* 0 = the customer's limit only */
+	bool media_relay;        /* media_mode "relay": its calls' media go through us */
 };
 
 /** One delivery URI of a trunk (origination), by priority then weight. */
@@ -125,6 +126,7 @@ struct route_carrier_prm {
 	uint8_t strip;            /* leading characters removed after formatting */
 	const char *prefix;       /* then prepended (e.g. "0049#"); NULL = none */
 	const char *cidrs;        /* source networks of its inbound calls; NULL = none */
+	bool media_relay;         /* media_mode "relay": its calls' media go through us */
 };
 
 struct route_gateway_prm {
@@ -456,6 +458,7 @@ struct route_trunk {
 	const char *username, *realm, *ha1;
 	const char *ha1_sha256;             /* "" when none */
 	uint32_t max_channels;
+	bool media_relay;                   /* media_mode "relay" */
 	const struct route_trunk_uri *uri;  /* delivery URIs: priority, then weight */
 	uint32_t nuris;
 };
@@ -471,6 +474,9 @@ int route_trunk_by_user(const struct route_snap *snap, const struct pl *user,
 uint32_t route_snap_cred_trunks(const struct route_snap *snap);
 /** Of those, trunks that also have a SHA-256 HA1 (offer SHA-256 only then). */
 uint32_t route_snap_sha256_trunks(const struct route_snap *snap);
+
+/** A carrier's media_mode is "relay" (false for an unknown id). */
+bool route_carrier_media_relay(const struct route_snap *snap, uint32_t id);
 
 /** Parse "a.b.c.d/len" or "v6/len" (no length: a host); 0 or -EINVAL.
  *  addr gets 16 bytes (IPv4 in the first 4), *af AF_INET or AF_INET6. */

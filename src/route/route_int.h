@@ -156,6 +156,7 @@ struct rtrunk {
 	const char *username, *realm, *ha1; /* "" = none */
 	const char *ha1_sha256;             /* "" = none */
 	uint32_t max_channels;
+	bool media_relay;
 	uint32_t uri_first, nuris;          /* in snap->turi */
 };
 
@@ -181,6 +182,7 @@ struct rcarr {
 	uint32_t priority;
 	uint32_t max_channels;
 	uint32_t max_cps;
+	bool media_relay;
 	enum route_numfmt format;
 	const struct route_country *country;
 	uint8_t strip;

@@ -207,6 +207,7 @@ int route_snap_add_trunk(struct route_snap_builder *b, const struct route_trunk_
 		return err;
 	t.id = p->id;
 	t.max_channels = p->max_channels;
+	t.media_relay = p->media_relay;
 	b->trunk[b->ntrunk++] = t;
 	return 0;
 }
@@ -235,6 +236,7 @@ int route_snap_add_carrier(struct route_snap_builder *b, const struct route_carr
 	c.priority = p->priority;
 	c.max_channels = p->max_channels;
 	c.max_cps = p->max_cps;
+	c.media_relay = p->media_relay;
 	c.format = p->format;
 	c.strip = p->strip;
 	b->carr[b->ncarr++] = c;

@@ -176,6 +176,7 @@ static void trunk_fill(const struct route_snap *s, const struct rtrunk *t, struc
 	o->ha1 = t->ha1;
 	o->ha1_sha256 = t->ha1_sha256;
 	o->max_channels = t->max_channels;
+	o->media_relay = t->media_relay;
 	o->uri = t->nuris ? &s->turi[t->uri_first] : NULL;
 	o->nuris = t->nuris;
 }

@@ -33,6 +33,14 @@ enum {
 	"call_id, customer_id, trunk_id, carrier_id, direction, caller, dialled, " \
 	"normalised, setup_ms, ring_ms, answer_ms, end_ms, pdd_ms, disconnect_side, " \
 	"sip_code, q850_cause, reason, billed_sec, cost, price, attempts"
+/* Media figures (migration 4): written, not read back by store_foreach_cdr. */
+#define CDR_MEDIA_LEG(x) \
+	x "_rx_packets, " x "_rx_bytes, " x "_rx_lost, " x "_rx_out_of_order, " \
+	x "_rx_loss_pct, " x "_rx_jitter_ms, " x "_rx_mos, " x "_tx_packets, " \
+	x "_tx_bytes, " x "_tx_loss_pct, " x "_tx_jitter_ms, " x "_tx_mos, " x "_rtt_ms"
+#define CDR_MEDIA_COLS "media_mode, media_streams, " CDR_MEDIA_LEG("a") ", " CDR_MEDIA_LEG("b")
+#define CDR_MEDIA_QS "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+enum { CDR_MEDIA_FIRST = 22 };   /* placeholder index of media_mode */
 
 struct store_cdr_writer {
 	struct store *st;                 /* owned: the writer's own connection */
@@ -224,6 +232,43 @@ static int bind_opt(struct store *st, struct store_stmt *s, int idx, int64_t v)
 	return v ? st->be->bind_i64(s, idx, v) : st->be->bind_null(s, idx);
 }
 
+static int bind_real(struct store *st, struct store_stmt *s, int idx, double v, bool set)
+{
+	return set ? st->be->bind_double(s, idx, v) : st->be->bind_null(s, idx);
+}
+
+/* The relay's figures, NULL everywhere when the call was not relayed. */
+static int bind_media(struct store *st, struct store_stmt *s, const struct store_cdr *c)
+{
+	const struct store_backend *be = st->be;
+	bool on = c->media_relayed;
+	int i = CDR_MEDIA_FIRST, err;
+
+	err = on ? be->bind_text(s, i, "relay") : be->bind_null(s, i);
+	i++;
+	err = err ? err : on ? be->bind_i64(s, i, c->media_streams) : be->bind_null(s, i);
+	i++;
+	for (unsigned l = 0; l < 2 && !err; l++) {
+		const struct store_cdr_media *m = &c->media[l];
+		const int64_t iv[] = { m->rx_packets, m->rx_bytes, m->rx_lost, m->rx_out_of_order };
+
+		for (size_t k = 0; k < ARRAY_SIZE(iv) && !err; k++, i++)
+			err = on ? be->bind_i64(s, i, iv[k]) : be->bind_null(s, i);
+		err = err ? err : bind_real(st, s, i++, m->rx_loss_pct, on && m->rx_packets);
+		err = err ? err : bind_real(st, s, i++, m->rx_jitter_ms, on && m->rx_packets);
+		err = err ? err : bind_real(st, s, i++, m->rx_mos, on && m->rx_mos > 0);
+		err = err ? err : on ? be->bind_i64(s, i, m->tx_packets) : be->bind_null(s, i);
+		i++;
+		err = err ? err : on ? be->bind_i64(s, i, m->tx_bytes) : be->bind_null(s, i);
+		i++;
+		err = err ? err : bind_real(st, s, i++, m->tx_loss_pct, on && m->tx_loss_pct >= 0);
+		err = err ? err : bind_real(st, s, i++, m->tx_jitter_ms, on && m->tx_jitter_ms >= 0);
+		err = err ? err : bind_real(st, s, i++, m->tx_mos, on && m->tx_mos > 0);
+		err = err ? err : bind_real(st, s, i++, m->rtt_ms, on && m->rtt_ms >= 0);
+	}
+	return err;
+}
+
 static int insert_one(struct store *st, struct store_stmt *s, const struct store_cdr *c)
 {
 	const struct store_backend *be = st->be;
@@ -254,6 +299,7 @@ static int insert_one(struct store *st, struct store_stmt *s, const struct store
 	err = err ? err : be->bind_i64(s, 19, c->cost);
 	err = err ? err : be->bind_i64(s, 20, c->price);
 	err = err ? err : be->bind_text(s, 21, att);
+	err = err ? err : bind_media(st, s, c);
 	err = err ? err : be->step(s);
 	be->reset(s);
 	free(att);
@@ -423,8 +469,9 @@ int store_cdr_writer_start(struct store_cdr_writer **wp, struct store *st,
 		free(w);
 		return err;
 	}
-	err = stmt_prepare(w->st, "INSERT INTO cdrs (" CDR_COLS ") VALUES "
-			   "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", &w->ins);
+	err = stmt_prepare(w->st, "INSERT INTO cdrs (" CDR_COLS ", " CDR_MEDIA_COLS ") VALUES "
+			   "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+			   CDR_MEDIA_QS ")", &w->ins);
 	if (err) {
 		LERR("cdr_writer=start err=%d msg=\"%s\"", err, w->st->errmsg);
 		store_close(w->st);

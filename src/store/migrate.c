@@ -201,10 +201,41 @@ static const char v3_sql[] =
 	"  created_ms INTEGER NOT NULL\n"
 	") STRICT;\n";
 
+/* Media relay: a carrier can ask for it too (a call is relayed when its
+ * trunk or its carrier does); a CDR gets the relay's figures per leg.
+ * Per leg x (a: the caller, b: the callee): x_rx_* is what that leg's
+ * phone sent us (measured here), x_tx_* what we sent it (packets, bytes)
+ * and what it reported receiving in RTCP (loss, jitter, MOS); x_rtt_ms
+ * the relay <-> phone round trip. Sums over every stream, except jitter
+ * (worst stream), RTT and MOS (first stream). NULL when not relayed or
+ * not measured. */
+#define CDR_MEDIA_LEG(x) \
+	"ALTER TABLE cdrs ADD COLUMN " x "_rx_packets INTEGER;\n" \
+	"ALTER TABLE cdrs ADD COLUMN " x "_rx_bytes INTEGER;\n" \
+	"ALTER TABLE cdrs ADD COLUMN " x "_rx_lost INTEGER;\n" \
+	"ALTER TABLE cdrs ADD COLUMN " x "_rx_out_of_order INTEGER;\n" \
+	"ALTER TABLE cdrs ADD COLUMN " x "_rx_loss_pct REAL;\n" \
+	"ALTER TABLE cdrs ADD COLUMN " x "_rx_jitter_ms REAL;\n" \
+	"ALTER TABLE cdrs ADD COLUMN " x "_rx_mos REAL;\n" \
+	"ALTER TABLE cdrs ADD COLUMN " x "_tx_packets INTEGER;\n" \
+	"ALTER TABLE cdrs ADD COLUMN " x "_tx_bytes INTEGER;\n" \
+	"ALTER TABLE cdrs ADD COLUMN " x "_tx_loss_pct REAL;\n" \
+	"ALTER TABLE cdrs ADD COLUMN " x "_tx_jitter_ms REAL;\n" \
+	"ALTER TABLE cdrs ADD COLUMN " x "_tx_mos REAL;\n" \
+	"ALTER TABLE cdrs ADD COLUMN " x "_rtt_ms REAL;\n"
+static const char v4_sql[] =
+	"ALTER TABLE carriers ADD COLUMN media_mode TEXT NOT NULL DEFAULT 'direct'"
+	" CONSTRAINT carrier_media_mode CHECK (media_mode IN ('relay', 'direct'));\n"
+	"ALTER TABLE cdrs ADD COLUMN media_mode TEXT CONSTRAINT cdr_media_mode"
+	" CHECK (media_mode IS NULL OR media_mode IN ('relay', 'direct'));\n"
+	"ALTER TABLE cdrs ADD COLUMN media_streams INTEGER;\n"
+	CDR_MEDIA_LEG("a") CDR_MEDIA_LEG("b");
+
 const struct store_migration store_sqlite_migrations[] = {
 	{ 1, "provisioning, rate decks, tariffs, numbers, CDRs", v1_sql },
 	{ 2, "carriers.max_cps, trunks.ha1_sha256", v2_sql },
 	{ 3, "api_tokens (REST API bearer tokens, hashed)", v3_sql },
+	{ 4, "carriers.media_mode, CDR media quality per leg", v4_sql },
 	{ 0, NULL, NULL },
 };
 

@@ -43,7 +43,7 @@ static const struct fld f_carrier[] = {
 	I64(store_carrier, max_channels), I64(store_carrier, max_cps),
 	TXTD(store_carrier, number_format, "e164"),
 	I64(store_carrier, strip_digits), TXT(store_carrier, add_prefix),
-	BOOL(store_carrier, enabled),
+	BOOL(store_carrier, enabled), TXTD(store_carrier, media_mode, "direct"),
 };
 static const struct fld f_gateway[] = {
 	REF(store_gateway, carrier_id, "carriers"), TXT(store_gateway, host),

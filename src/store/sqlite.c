@@ -208,6 +208,13 @@ static int sq_bind_null(struct store_stmt *s, int idx)
 	return rc == SQLITE_OK ? 0 : map_err(s->st, rc);
 }
 
+static int sq_bind_double(struct store_stmt *s, int idx, double v)
+{
+	int rc = sqlite3_bind_double(s->stmt, idx, v);
+
+	return rc == SQLITE_OK ? 0 : map_err(s->st, rc);
+}
+
 static int sq_step(struct store_stmt *s)
 {
 	int rc = sqlite3_step(s->stmt);
@@ -253,6 +260,7 @@ const struct store_backend store_sqlite_backend = {
 	.bind_i64 = sq_bind_i64,
 	.bind_text = sq_bind_text,
 	.bind_null = sq_bind_null,
+	.bind_double = sq_bind_double,
 	.step = sq_step,
 	.col_i64 = sq_col_i64,
 	.col_text = sq_col_text,

@@ -119,6 +119,7 @@ struct store_carrier {
 	int64_t strip_digits;     /* leading digits removed before sending */
 	char *add_prefix;         /* then prepended, NULL = none */
 	bool enabled;
+	char *media_mode;         /* "relay": its calls' media through us; "direct" (default) */
 };
 
 /** One signalling address of a carrier. */
@@ -303,6 +304,16 @@ struct store_cdr {
 	struct store_cdr_attempt *attempts;   /* owned array */
 	size_t n_attempts;
 	char *attempts_json;      /* read side only (store_foreach_cdr): as stored */
+	/* Media relay figures (written only; cdrs.a_* / b_* columns). */
+	bool media_relayed;       /* false: media_mode NULL, figures NULL */
+	unsigned media_streams;
+	struct store_cdr_media {  /* [0]: the caller's leg, [1]: the callee's */
+		int64_t rx_packets, rx_bytes, rx_lost, rx_out_of_order;
+		double rx_loss_pct, rx_jitter_ms, rx_mos;   /* mos 0: none */
+		int64_t tx_packets, tx_bytes;
+		double tx_loss_pct, tx_jitter_ms, tx_mos;   /* < 0: no RTCP report */
+		double rtt_ms;                              /* < 0: unknown */
+	} media[2];
 	struct store_cdr *next;   /* private: writer queue link */
 };
 

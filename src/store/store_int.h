@@ -43,6 +43,7 @@ struct store_backend {
 	int (*bind_i64)(struct store_stmt *s, int idx, int64_t v);
 	int (*bind_text)(struct store_stmt *s, int idx, const char *v);  /* NULL binds NULL */
 	int (*bind_null)(struct store_stmt *s, int idx);
+	int (*bind_double)(struct store_stmt *s, int idx, double v);  /* REAL columns */
 	/** 1 = a row is ready, 0 = done, < 0 = error (st's errmsg set): -EEXIST
 	 *  unique, -ENOENT foreign key, -EINVAL check/not null, -EBUSY locked,
 	 *  -EIO other. */
