@@ -80,6 +80,16 @@ int main_api_conf(struct main_api_cfg *c, const char *key, const char *val, char
 		}
 		return 0;
 	}
+	if (!strcmp(key, "web_root")) {
+		/* The dashboard's files; off serves none (the API alone). */
+		if ((size_t)snprintf(c->web_root, sizeof(c->web_root), "%s", val) >=
+		    sizeof(c->web_root)) {
+			snprintf(err, n, "bad value for 'web_root' in [api]: at most %zu characters",
+				 sizeof(c->web_root) - 1);
+			return -EINVAL;
+		}
+		return 0;
+	}
 	snprintf(err, n, "unknown key '%s' in [api]", key);
 	return -EINVAL;
 }
@@ -168,6 +178,8 @@ int main_api_start(const struct main_api_cfg *c, const char *store_url,
 	struct api_prm prm = {
 		.listen = c->listen, .store_url = store_url, .cdrw = cdrw, .live = live,
 		.metricsh = daemon_metrics, .arg = views, .ntokens = c->ntokens,
+		.web_root = !c->web_root[0] ? NULL
+			    : !strcasecmp(c->web_root, "off") ? "" : c->web_root,
 	};
 	struct store *st = NULL;
 	int err;

@@ -80,6 +80,7 @@ struct main_api_cfg {
 	bool listen_set;           /* listen came from the file (not the default) */
 	char tokens[API_TOKENS_MAX][API_SHA256_HEX + 1];   /* token_sha256 */
 	unsigned ntokens;
+	char web_root[512];        /* web_root: "" = built-in, "off" = none */
 };
 
 /** What /metrics reads from the daemon (borrowed; any may be NULL). */

@@ -45,6 +45,9 @@ struct api_prm {
 	struct store_cdr_writer *cdrw;     /* borrowed, may be NULL: CDR queue metrics */
 	const struct route_state *live;    /* borrowed, may be NULL: for route explain */
 	api_metrics_h *metricsh;           /* may be NULL */
+	/* The dashboard's files, served at / and /web/ without a token (copied);
+	 * NULL: the directory the build assembled, "": no dashboard. */
+	const char *web_root;
 	void *arg;                         /* for metricsh */
 };
 

@@ -39,6 +39,7 @@ struct api {
 	char tokens[API_TOKENS_MAX][API_SHA256_HEX + 1];
 	uint16_t port;
 	struct api_counters cnt;
+	char *web_root;                    /* owned; prm.web_root points here */
 };
 
 /* One request, from its first byte to its response. */
@@ -213,6 +214,10 @@ api_route_h api_h_route_explain, api_h_metrics, api_h_openapi, api_h_health;
 json_t *api_row_json(const struct api_kind *k, const void *row);
 /** The field descriptor by JSON name, NULL when unknown. */
 const struct api_fld *api_kind_fld(const struct api_kind *k, const char *name);
+
+/** GET / and /web/<file>: the dashboard's static files (static.c). true when
+ *  it answered (the file, 304, 404, 405), false when the path is not its. */
+bool api_static(struct api_req *r);
 
 /** Rates CSV import into one deck owner; answers itself (rates.c). */
 void api_rates_import(struct api_req *r, const struct api_kind *k, int64_t owner);

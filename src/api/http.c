@@ -445,7 +445,9 @@ static enum MHD_Result queue(struct api_req *r)
 		api_problem(r, 500, NULL, "no answer was built");
 	if (!r->resp)
 		return MHD_NO;
-	MHD_add_response_header(r->resp, "Cache-Control", "no-store");
+	/* API answers are never cached; static files set their own. */
+	if (!MHD_get_response_header(r->resp, "Cache-Control"))
+		MHD_add_response_header(r->resp, "Cache-Control", "no-store");
 	ret = MHD_queue_response(r->conn, r->status, r->resp);
 	cls = r->status / 100;
 	r->api->cnt.status[cls <= 5 ? cls : 0]++;
@@ -504,6 +506,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 
 	/* The whole request is here. */
+	if (api_static(r))
+		return queue(r);
 	rt = route_find(r, &status, allow, sizeof(allow));
 	if (!rt || !rt->noauth) {
 		/* Unknown paths need a token too: nothing about the API leaks. */
@@ -577,6 +581,16 @@ int api_start(struct api **ap, const struct api_prm *prm)
 		a->prm.token_sha256[i] = a->tokens[i];
 	}
 	a->prm.store_url = NULL;   /* borrowed from the caller: not kept */
+#ifdef TL_WEB_ROOT
+	a->web_root = strdup(prm->web_root ? prm->web_root : TL_WEB_ROOT);
+#else
+	a->web_root = strdup(prm->web_root ? prm->web_root : "");
+#endif
+	if (!a->web_root) {
+		err = -ENOMEM;
+		goto out;
+	}
+	a->prm.web_root = a->web_root;
 	err = store_open(&a->st, prm->store_url);
 	if (err)
 		goto out;
@@ -603,14 +617,16 @@ int api_start(struct api **ap, const struct api_prm *prm)
 		struct sa shown = prm->listen;
 
 		sa_set_port(&shown, a->port);
-		LINFO("listening listen=http://%s config_tokens=%u",
-		      sa_fmt(&shown, addr, sizeof(addr)), prm->ntokens);
+		LINFO("listening listen=http://%s config_tokens=%u web_root=\"%s\"",
+		      sa_fmt(&shown, addr, sizeof(addr)), prm->ntokens,
+		      *a->web_root ? a->web_root : "off");
 	}
 out:
 	if (err) {
 		if (a->mhd)
 			MHD_stop_daemon(a->mhd);
 		store_close(a->st);
+		free(a->web_root);
 		free(a);
 	}
 	else {
@@ -632,5 +648,6 @@ void api_stop(struct api *a)
 	store_close(a->st);
 	LINFO("stopped requests=%llu unauthorized=%llu",
 	      (unsigned long long)a->cnt.requests, (unsigned long long)a->cnt.unauthorized);
+	free(a->web_root);
 	free(a);
 }
