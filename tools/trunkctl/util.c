@@ -145,6 +145,19 @@ static size_t width(const char *s)
 	return w;
 }
 
+/* Columns of digits that are text, not quantities: aligned left. */
+static bool digit_text(const char *head)
+{
+	static const char *const heads[] = { "prefix", "e164", "caller", "dialled", "normalised",
+					     "number", "host", "tech_prefix", "add_prefix" };
+
+	for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++) {
+		if (!strcmp(head, heads[i]))
+			return true;
+	}
+	return false;
+}
+
 void table_print(struct table *t, FILE *f)
 {
 	size_t *w = calloc((size_t)t->ncols, sizeof(*w));
@@ -157,7 +170,7 @@ void table_print(struct table *t, FILE *f)
 		exit(EX_SERVER);
 	}
 	for (i = 0; i < t->ncols; i++) {
-		right[i] = t->nrows > 1;
+		right[i] = t->nrows > 1 && !digit_text(t->cells[i]);
 		for (r = 0; r < t->nrows; r++) {
 			const char *s = t->cells[r * (size_t)t->ncols + (size_t)i];
 
