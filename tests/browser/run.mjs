@@ -86,8 +86,9 @@ async function freePort(host = "127.0.0.1") {
 // ------------------------------------------------------------ the daemon
 
 class Daemon {
-  constructor(ctx) {
+  constructor(ctx, apiExtra = "") {
     this.ctx = ctx;
+    this.apiExtra = apiExtra;
     this.db = path.join(ctx.tmp, "trunkline.db");
     this.url = `sqlite:${this.db}`;
     this.proc = null;
@@ -103,7 +104,7 @@ class Daemon {
   }
 
   async start() {
-    this.token = this.cli("api", "token", "add", "browser").trim();
+    this.token = this.cli("api", "token", "add", `browser-${this.ctx.ndaemons = (this.ctx.ndaemons || 0) + 1}`).trim();
     check(/^tl_[0-9A-Za-z]{40}$/.test(this.token), `token: ${this.token}`);
     for (let attempt = 0; attempt < 5; attempt++) {
       this.sipPort = await freePort();
@@ -111,7 +112,7 @@ class Daemon {
       const conf = path.join(this.ctx.tmp, "trunkline.conf");
       fs.writeFileSync(conf, `[sip]\nlisten = udp:127.0.0.1:${this.sipPort}\nworkers = 1\n` +
         `[store]\nurl = ${this.url}\nreload_interval = 200\ndemo = no\n` +
-        `[api]\nlisten = 127.0.0.1:${this.apiPort}\n[log]\nlevel = info\n`);
+        `[api]\nlisten = 127.0.0.1:${this.apiPort}\n${this.apiExtra}\n[log]\nlevel = info\n`);
       this.log = path.join(this.ctx.tmp, `daemon-${attempt}.log`);
       const fd = fs.openSync(this.log, "w");
       this.proc = spawn(this.ctx.trunkline, ["-c", conf], { stdio: ["ignore", fd, fd],
@@ -366,6 +367,19 @@ TESTS.static = async (ctx) => {
   const c = await d.api("GET", "/api/carriers");
   check(c.status === 200 && c.headers.get("cache-control") === "no-store", `API cache-control ${c.headers.get("cache-control")}`);
   await d.stop();
+
+  // [api] web_root: another directory, or off (then / is an API path: 401).
+  const root = fs.mkdtempSync(path.join(ctx.tmp, "www-"));
+  fs.writeFileSync(path.join(root, "index.html"), "<!doctype html><title>mine</title>");
+  const d2 = await new Daemon(ctx, `web_root = ${root}`).start();
+  const mine = await d2.api("GET", "/", undefined, { token: null });
+  check(mine.status === 200 && mine.text.includes("mine"), `web_root: ${mine.status} ${mine.text}`);
+  check((await d2.api("GET", "/web/app.js", undefined, { token: null })).status === 404, "app.js outside web_root");
+  await d2.stop();
+  const d3 = await new Daemon(ctx, "web_root = off").start();
+  check((await d3.api("GET", "/", undefined, { token: null })).status === 401, "web_root = off still serves /");
+  check(d3.text().includes('web_root="off"'), "web_root=off not logged");
+  await d3.stop();
 };
 
 // A wrong token is refused on the page; the right one opens the dashboard,
@@ -504,6 +518,7 @@ TESTS.rate_import = async (ctx) => {
 // The routing decision for a number: both carriers in cost order with
 // margins; a number with no route shows the refusal.
 TESTS.route_explain = async (ctx) => {
+  ctx.scheme = "light";   // the light theme gets its screenshots here
   const d = await new Daemon(ctx).start();
   await provision(d, await freePort(CARRIER_A_IP), await freePort(CARRIER_B_IP));
   const page = await browser(ctx);
