@@ -45,8 +45,6 @@ struct uas {
 	struct ctab *tab;             /* owned */
 	struct call *calls;           /* every call not yet ended (under lock) */
 	struct tctx *tctxs;           /* transaction contexts alive (under lock) */
-	_Atomic uint32_t *cps_sec;    /* owned: per customer id, second of its CPS window */
-	uint32_t ncps;
 
 	atomic_uint_fast64_t rx_req, rx_resp, bad_req, bad_resp;
 	atomic_uint_fast64_t stateless, resp_unmatched, txn_errors;

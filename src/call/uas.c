@@ -638,7 +638,6 @@ static void uas_destroy(void *data)
 	pthread_mutex_destroy(&u->lock);
 	pthread_cond_destroy(&u->cond);
 	ctab_free(u->tab);
-	free(u->cps_sec);
 }
 
 int uas_alloc(struct uas **up, const struct uas_prm *prm)
@@ -661,16 +660,6 @@ int uas_alloc(struct uas **up, const struct uas_prm *prm)
 	if (ctab_alloc(&u->tab)) {
 		mem_deref(u);
 		return -ENOMEM;
-	}
-	if (prm->live && prm->live->ncustomer) {
-		/* calloc of a large block maps fresh zero pages: only the
-		 * customers that call use memory. */
-		u->cps_sec = calloc(prm->live->ncustomer, sizeof(*u->cps_sec));
-		if (!u->cps_sec) {
-			mem_deref(u);
-			return -ENOMEM;
-		}
-		u->ncps = prm->live->ncustomer;
 	}
 	*up = u;
 	return 0;
