@@ -17,6 +17,7 @@ CONF        ?= etc/trunkline.conf
 
 all:
 	scripts/deps.sh run
+	scripts/npm-deps.sh
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	cmake --build $(BUILD) -j$(JOBS)
 
@@ -25,6 +26,7 @@ run: all
 
 test:
 	scripts/deps.sh test
+	scripts/npm-deps.sh
 	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTL_SANITIZE=ON -DTL_WERROR=ON >/dev/null
 	cmake --build $(ASAN_BUILD) -j$(JOBS)
 	cd $(ASAN_BUILD) && ctest --output-on-failure -j$(JOBS)

@@ -5,7 +5,7 @@
 # As root it runs apt-get itself; otherwise it prints the sudo line and fails.
 set -eu
 run_pkgs="build-essential cmake pkg-config libsqlite3-dev libssl-dev libmicrohttpd-dev libjansson-dev"
-test_pkgs="$run_pkgs libcmocka-dev sip-tester python3 iproute2 iptables baresip"
+test_pkgs="$run_pkgs libcmocka-dev sip-tester python3 iproute2 iptables baresip chromium"
 fuzz_pkgs="$run_pkgs clang libclang-rt-14-dev"
 bench_pkgs="$test_pkgs libosip2-dev rtpengine kamailio kamailio-sqlite-modules kamailio-extra-modules sqlite3"
 case "${1:-run}" in
@@ -16,6 +16,13 @@ case "${1:-run}" in
   *) echo "usage: $0 run|test|fuzz|bench" >&2; exit 2 ;;
 esac
 missing=""
+# Node.js for the dashboard's build step and the browser tests: any
+# packaged node with npm will do (Debian's, or NodeSource's nodejs that
+# carries npm itself), so it is checked by command, not by package.
+case "${1:-run}" in test|bench)
+  command -v node >/dev/null 2>&1 || missing="$missing nodejs"
+  command -v npm >/dev/null 2>&1 || missing="$missing npm" ;;
+esac
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
 done
