@@ -24,4 +24,12 @@ fi
 echo
 echo "== OPTIONS per second under SIPp: trunkline vs Kamailio (bench/options/run.sh)"
 "$root/bench/options/run.sh" "$build" || rc=1
+if [ -x "$build/bench/bench_media" ]; then
+  echo
+  echo "== RTP relay: packets per second per core vs rtpengine (bench/media/bench_media.c)"
+  "$build/bench/bench_media" || rc=1
+fi
+echo
+echo "== calls: the termination job under SIPp, trunkline vs Kamailio (bench/calls/run.sh)"
+"$root/bench/calls/run.sh" "$build" || rc=1
 exit $rc
