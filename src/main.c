@@ -39,6 +39,7 @@ struct cfg {
 	unsigned tcp_idle_s;
 	unsigned tcp_max_per_src;
 	unsigned tcp_max_conns;
+	int dscp;                     /* SIP packets' DSCP, -1 = leave as is */
 	uint32_t reject_delay_ms;
 	uint32_t max_duration_s;   /* [call] max_duration, 0 = unlimited */
 	uint32_t min_se_s;         /* [call] min_se (RFC 4028) */
@@ -86,6 +87,7 @@ static void cfg_defaults(struct cfg *c)
 	c->tcp_idle_s = 120;
 	c->tcp_max_per_src = 64;
 	c->tcp_max_conns = 10000;
+	c->dscp = 24;   /* CS3, the usual class for signalling */
 	c->level = LOG_INFO;
 	c->max_duration_s = 14400;
 	c->min_se_s = 90;
@@ -204,6 +206,7 @@ static const struct num_key sip_nums[] = {
 	{ "tcp_idle_timeout",     1, 86400,      "s" },
 	{ "tcp_max_per_source",   1, 1000000,    "connections" },
 	{ "tcp_max_connections",  1, 1000000,    "connections" },
+	{ "dscp",                 0, 63,         "(or none)" },
 };
 
 static int set_sip(struct cfg *c, unsigned line, const char *key, const char *val)
@@ -213,6 +216,10 @@ static int set_sip(struct cfg *c, unsigned line, const char *key, const char *va
 
 	if (!strcmp(key, "listen"))
 		return parse_listen(c, line, val);
+	if (!strcmp(key, "dscp") && !strcmp(val, "none")) {
+		c->dscp = -1;
+		return 0;
+	}
 
 	for (i = 0; i < ARRAY_SIZE(sip_nums); i++) {
 		if (!strcmp(key, sip_nums[i].name))
@@ -244,6 +251,8 @@ static int set_sip(struct cfg *c, unsigned line, const char *key, const char *va
 		c->tcp_max_per_src = (unsigned)v;
 	else if (!strcmp(key, "tcp_max_connections"))
 		c->tcp_max_conns = (unsigned)v;
+	else if (!strcmp(key, "dscp"))
+		c->dscp = (int)v;
 	return 0;
 }
 
@@ -584,7 +593,7 @@ static int run(const struct cfg *c)
 	tprm.tcp_idle_ms = c->tcp_idle_s * 1000u;
 	tprm.tcp_max_per_src = c->tcp_max_per_src;
 	tprm.tcp_max_conns = c->tcp_max_conns;
-	tprm.dscp = -1;
+	tprm.dscp = c->dscp;
 	tprm.recvh = uas_recv;
 	tprm.arg = uas;
 	err = tp_alloc(&tp, &tprm);

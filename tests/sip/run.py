@@ -325,6 +325,35 @@ def t_options_udp(ctx):
     check(st.get("srv_created") == 5, "expected 5 server transactions: %s" % st)
 
 
+def tos_of_answer(raw, req, dst, timeout=2.0):
+    """Send req and return (response, IP TOS byte it arrived with)."""
+    raw.s.setsockopt(socket.IPPROTO_IP, socket.IP_RECVTOS, 1)
+    raw.send(req, dst)
+    raw.s.settimeout(timeout)
+    try:
+        data, anc, _, _ = raw.s.recvmsg(65535, socket.CMSG_SPACE(4))
+    except socket.timeout:
+        return None, None
+    for level, kind, value in anc:
+        if level == socket.IPPROTO_IP and kind == socket.IP_TOS:
+            return data, value[0]
+    return data, None
+
+
+@test
+def t_dscp(ctx):
+    # SIP goes out marked CS3 (DSCP 24, TOS byte 0x60) by default, and
+    # as configured otherwise.
+    for extra, tos in (("", 24 << 2), ("dscp = 46\n", 46 << 2), ("dscp = none\n", 0)):
+        d = Daemon(ctx, extra_sip=extra).start()
+        raw = Raw()
+        resp, got = tos_of_answer(raw, request(raw), ("127.0.0.1", d.port))
+        check(status_of(resp)[0] == 200, "no 200 to OPTIONS (%r)" % extra)
+        check(got == tos, "TOS byte %r, expected %#x (%r)" % (got, tos, extra))
+        raw.close()
+        d.stop()
+
+
 @test
 def t_options_tcp(ctx):
     d = Daemon(ctx).start()
