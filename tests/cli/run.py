@@ -21,6 +21,12 @@ import socket
 import sqlite3
 import subprocess
 import sys
+
+# The schema a fresh database must reach: the last migration in the source.
+_MIGRATE_C = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                          "src", "store", "migrate.c")
+with open(_MIGRATE_C) as _f:
+    LATEST_SCHEMA = max(int(v) for v in re.findall(r"^\s*\{ (\d+), \"", _f.read(), re.M))
 import tempfile
 import time
 
@@ -518,7 +524,7 @@ def t_seed_demo(ctx):
     ctx.run("db", "seed-demo")
     check(ctx.generation() == gen, "second seed changes nothing")
     out = ctx.run("db", "status")
-    has(out, "schema_version=3", "customers=1", "carriers=2", "gateways=2", "numbers=1",
+    has(out, "schema_version=%d" % LATEST_SCHEMA, "customers=1", "carriers=2", "gateways=2", "numbers=1",
         "rates=6", "tariff_rates=3", "cdrs=0", "generation=%d" % gen)
 
 
@@ -572,12 +578,12 @@ def t_route_explain(ctx):
 def t_daemon_fresh_db(ctx):
     url = "sqlite:" + os.path.join(ctx.tmp, "var", "fresh.db")
     d = Daemon(ctx, url=url).start()
-    d.wait_log(r"mod=main store opened url=%s schema_version=3 generation=\d+ demo=no"
-               % re.escape(url))
+    d.wait_log(r"mod=main store opened url=%s schema_version=%d generation=\d+ demo=no"
+               % (re.escape(url), LATEST_SCHEMA))
     check(os.path.exists(os.path.join(ctx.tmp, "var", "fresh.db")), "database file created")
     d.stop()
     out = ctx.run("db", "status", "--db", url, db=False)
-    has(out, "schema_version=3", "customers=0")
+    has(out, "schema_version=%d" % LATEST_SCHEMA, "customers=0")
     # a database that cannot be opened: exit 1 at start
     conf = os.path.join(ctx.tmp, "bad.conf")
     with open(conf, "w") as f:
