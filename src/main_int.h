@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /**
  * @file main_int.h  Shared between the trunkline executable's files:
- *                   main.c (daemon), main_db.c (`trunkline db`),
+ *                   main.c (daemon), main_db*.c (`trunkline db`),
  *                   main_route.c (`trunkline route`), main_cli.c (helpers).
  */
 #ifndef TL_MAIN_INT_H
