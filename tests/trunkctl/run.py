@@ -490,7 +490,8 @@ def t_route(t):
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         o = t.out("route", "explain", "--customer", "1", "02071234567")
-        if "dear" in o:
+        # the reload may land between the three changes: wait for the rate
+        if any("dear" in x and "0.5" in x for x in o.splitlines()):
             break
         time.sleep(0.1)
     line = [x for x in o.splitlines() if "dear" in x]
