@@ -629,48 +629,106 @@ static char *borrow(struct store *st, struct store_stmt *s, int i)
 	return (char *)(uintptr_t)st->be->col_text(s, i);
 }
 
-int store_foreach_cdr(struct store *st, int64_t after_id, store_cdr_h *h, void *arg)
+/* One row of "SELECT id, " CDR_COLS into c; strings borrowed from the
+ * statement until its next step. */
+static void cdr_row(struct store *st, struct store_stmt *s, struct store_cdr *c)
+{
+	const struct store_backend *be = st->be;
+	const char *dir;
+
+	memset(c, 0, sizeof(*c));
+	c->id = be->col_i64(s, 0);
+	c->call_id = borrow(st, s, 1);
+	c->customer_id = be->col_i64(s, 2);
+	c->trunk_id = be->col_i64(s, 3);
+	c->carrier_id = be->col_i64(s, 4);
+	dir = be->col_text(s, 5);
+	c->dir = dir && !strcmp(dir, "in") ? STORE_DIR_IN : STORE_DIR_OUT;
+	c->caller = borrow(st, s, 6);
+	c->dialled = borrow(st, s, 7);
+	c->normalised = borrow(st, s, 8);
+	c->setup_ms = be->col_i64(s, 9);
+	c->ring_ms = be->col_i64(s, 10);
+	c->answer_ms = be->col_i64(s, 11);
+	c->end_ms = be->col_i64(s, 12);
+	/* 13: pdd_ms is derived; readers compute it again if they need it */
+	c->disconnect_side = side_parse(be->col_text(s, 14));
+	c->sip_code = (int)be->col_i64(s, 15);
+	c->q850_cause = (int)be->col_i64(s, 16);
+	c->reason = borrow(st, s, 17);
+	c->billed_sec = be->col_i64(s, 18);
+	c->cost = be->col_i64(s, 19);
+	c->price = be->col_i64(s, 20);
+	c->attempts_json = borrow(st, s, 21);
+}
+
+int store_cdr_query(struct store *st, const struct store_cdr_filter *f, store_cdr_h *h, void *arg)
 {
 	const struct store_backend *be;
 	struct store_stmt *s = NULL;
-	int err;
+	char sql[1024];
+	size_t l;
+	int err, idx = 1;
 
-	if (!st || !h)
+	if (!st || !f || !h)
 		return -EINVAL;
 	be = st->be;
 	store_err_clear(st);
-	err = stmt_prepare(st, "SELECT id, " CDR_COLS " FROM cdrs WHERE id > ? ORDER BY id", &s);
+	/* Only fixed SQL text is appended; every value is bound below in
+	 * the same order. */
+	l = (size_t)snprintf(sql, sizeof(sql),
+			     "SELECT id, " CDR_COLS " FROM cdrs WHERE id > ?");
+#define COND(c, txt) \
+	if (c) \
+		l += (size_t)snprintf(sql + l, sizeof(sql) - l, "%s", txt)
+	COND(f->from_ms, " AND end_ms >= ?");
+	COND(f->to_ms, " AND end_ms < ?");
+	COND(f->customer_id, " AND customer_id = ?");
+	COND(f->carrier_id, " AND carrier_id = ?");
+	COND(f->number, " AND (caller = ? OR dialled = ? OR normalised = ?)");
+	COND(f->sip_code, " AND sip_code = ?");
+	COND(f->q850_cause, " AND q850_cause = ?");
+	COND(f->dir >= 0, " AND direction = ?");
+	COND(true, " ORDER BY id");
+	COND(f->limit, " LIMIT ?");
+#undef COND
+	if (l >= sizeof(sql))
+		return -EOVERFLOW;
+	err = stmt_prepare(st, sql, &s);
 	if (err)
 		return err;
-	err = be->bind_i64(s, 1, after_id);
+	err = be->bind_i64(s, idx++, f->after_id);
+	if (!err && f->from_ms)
+		err = be->bind_i64(s, idx++, f->from_ms);
+	if (!err && f->to_ms)
+		err = be->bind_i64(s, idx++, f->to_ms);
+	if (!err && f->customer_id)
+		err = be->bind_i64(s, idx++, f->customer_id);
+	if (!err && f->carrier_id)
+		err = be->bind_i64(s, idx++, f->carrier_id);
+	for (int i = 0; !err && f->number && i < 3; i++)
+		err = be->bind_text(s, idx++, f->number);
+	if (!err && f->sip_code)
+		err = be->bind_i64(s, idx++, f->sip_code);
+	if (!err && f->q850_cause)
+		err = be->bind_i64(s, idx++, f->q850_cause);
+	if (!err && f->dir >= 0)
+		err = be->bind_text(s, idx++, f->dir == STORE_DIR_IN ? "in" : "out");
+	if (!err && f->limit)
+		err = be->bind_i64(s, idx++, f->limit);
 	while (!err && (err = be->step(s)) == 1) {
-		struct store_cdr c = { 0 };
-		const char *dir = be->col_text(s, 5);
+		struct store_cdr c;
 
-		c.id = be->col_i64(s, 0);
-		c.call_id = borrow(st, s, 1);
-		c.customer_id = be->col_i64(s, 2);
-		c.trunk_id = be->col_i64(s, 3);
-		c.carrier_id = be->col_i64(s, 4);
-		c.dir = dir && !strcmp(dir, "in") ? STORE_DIR_IN : STORE_DIR_OUT;
-		c.caller = borrow(st, s, 6);
-		c.dialled = borrow(st, s, 7);
-		c.normalised = borrow(st, s, 8);
-		c.setup_ms = be->col_i64(s, 9);
-		c.ring_ms = be->col_i64(s, 10);
-		c.answer_ms = be->col_i64(s, 11);
-		c.end_ms = be->col_i64(s, 12);
-		/* 13: pdd_ms is derived; readers compute it again if they need it */
-		c.disconnect_side = side_parse(be->col_text(s, 14));
-		c.sip_code = (int)be->col_i64(s, 15);
-		c.q850_cause = (int)be->col_i64(s, 16);
-		c.reason = borrow(st, s, 17);
-		c.billed_sec = be->col_i64(s, 18);
-		c.cost = be->col_i64(s, 19);
-		c.price = be->col_i64(s, 20);
-		c.attempts_json = borrow(st, s, 21);
+		cdr_row(st, s, &c);
 		err = h(&c, arg);
 	}
 	be->finalize(s);
 	return err;
+}
+
+int store_foreach_cdr(struct store *st, int64_t after_id, store_cdr_h *h, void *arg)
+{
+	struct store_cdr_filter f = { .after_id = after_id, .dir = -1 };
+
+	return store_cdr_query(st, &f, h, arg);
 }

@@ -2,8 +2,8 @@
 /**
  * @file token.c  What the REST API needs from the store beyond the
  *                generic CRUD: explicit transactions (a number range is
- *                added all or nothing), API tokens kept as SHA-256 hashes,
- *                and CDR queries with their filters in SQL.
+ *                added all or nothing) and API tokens kept as SHA-256
+ *                hashes. (CDR queries live with the CDRs, in cdr.c.)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -200,110 +200,5 @@ int store_foreach_api_token(struct store *st, store_api_token_h *h, void *arg)
 			break;
 	}
 	st->be->finalize(s);
-	return err;
-}
-
-/* ------------------------------------------------------------------ */
-/* CDR queries                                                          */
-/* ------------------------------------------------------------------ */
-
-static enum store_side side_of(const char *s)
-{
-	if (!s)
-		return STORE_SIDE_NONE;
-	if (!strcmp(s, "caller"))
-		return STORE_SIDE_CALLER;
-	if (!strcmp(s, "callee"))
-		return STORE_SIDE_CALLEE;
-	if (!strcmp(s, "system"))
-		return STORE_SIDE_SYSTEM;
-	return STORE_SIDE_NONE;
-}
-
-int store_cdr_query(struct store *st, const struct store_cdr_filter *f, store_cdr_h *h, void *arg)
-{
-	const struct store_backend *be;
-	struct store_stmt *s = NULL;
-	char sql[1024];
-	size_t l;
-	int err, idx = 1;
-
-	if (!st || !f || !h)
-		return -EINVAL;
-	be = st->be;
-	store_err_clear(st);
-	/* Only fixed SQL text is appended; every value is bound below in
-	 * the same order. */
-	l = (size_t)snprintf(sql, sizeof(sql),
-			     "SELECT id, call_id, customer_id, trunk_id, carrier_id, direction, caller,"
-			     " dialled, normalised, setup_ms, ring_ms, answer_ms, end_ms, pdd_ms,"
-			     " disconnect_side, sip_code, q850_cause, reason, billed_sec, cost,"
-			     " price, attempts FROM cdrs WHERE id > ?");
-#define COND(c, txt) \
-	if (c) \
-		l += (size_t)snprintf(sql + l, sizeof(sql) - l, "%s", txt)
-	COND(f->from_ms, " AND end_ms >= ?");
-	COND(f->to_ms, " AND end_ms < ?");
-	COND(f->customer_id, " AND customer_id = ?");
-	COND(f->carrier_id, " AND carrier_id = ?");
-	COND(f->number, " AND (caller = ? OR dialled = ? OR normalised = ?)");
-	COND(f->sip_code, " AND sip_code = ?");
-	COND(f->q850_cause, " AND q850_cause = ?");
-	COND(f->dir >= 0, " AND direction = ?");
-	COND(true, " ORDER BY id");
-	COND(f->limit, " LIMIT ?");
-#undef COND
-	if (l >= sizeof(sql))
-		return -EOVERFLOW;
-	err = stmt_prepare(st, sql, &s);
-	if (err)
-		return err;
-	err = be->bind_i64(s, idx++, f->after_id);
-	if (!err && f->from_ms)
-		err = be->bind_i64(s, idx++, f->from_ms);
-	if (!err && f->to_ms)
-		err = be->bind_i64(s, idx++, f->to_ms);
-	if (!err && f->customer_id)
-		err = be->bind_i64(s, idx++, f->customer_id);
-	if (!err && f->carrier_id)
-		err = be->bind_i64(s, idx++, f->carrier_id);
-	for (int i = 0; !err && f->number && i < 3; i++)
-		err = be->bind_text(s, idx++, f->number);
-	if (!err && f->sip_code)
-		err = be->bind_i64(s, idx++, f->sip_code);
-	if (!err && f->q850_cause)
-		err = be->bind_i64(s, idx++, f->q850_cause);
-	if (!err && f->dir >= 0)
-		err = be->bind_text(s, idx++, f->dir == STORE_DIR_IN ? "in" : "out");
-	if (!err && f->limit)
-		err = be->bind_i64(s, idx++, f->limit);
-	while (!err && (err = be->step(s)) == 1) {
-		struct store_cdr c = { 0 };
-		const char *dir = be->col_text(s, 5);
-
-		c.id = be->col_i64(s, 0);
-		c.call_id = (char *)(uintptr_t)be->col_text(s, 1);
-		c.customer_id = be->col_i64(s, 2);
-		c.trunk_id = be->col_i64(s, 3);
-		c.carrier_id = be->col_i64(s, 4);
-		c.dir = dir && !strcmp(dir, "in") ? STORE_DIR_IN : STORE_DIR_OUT;
-		c.caller = (char *)(uintptr_t)be->col_text(s, 6);
-		c.dialled = (char *)(uintptr_t)be->col_text(s, 7);
-		c.normalised = (char *)(uintptr_t)be->col_text(s, 8);
-		c.setup_ms = be->col_i64(s, 9);
-		c.ring_ms = be->col_i64(s, 10);
-		c.answer_ms = be->col_i64(s, 11);
-		c.end_ms = be->col_i64(s, 12);
-		c.disconnect_side = side_of(be->col_text(s, 14));
-		c.sip_code = (int)be->col_i64(s, 15);
-		c.q850_cause = (int)be->col_i64(s, 16);
-		c.reason = (char *)(uintptr_t)be->col_text(s, 17);
-		c.billed_sec = be->col_i64(s, 18);
-		c.cost = be->col_i64(s, 19);
-		c.price = be->col_i64(s, 20);
-		c.attempts_json = (char *)(uintptr_t)be->col_text(s, 21);
-		err = h(&c, arg);
-	}
-	be->finalize(s);
 	return err;
 }
