@@ -341,60 +341,6 @@ static const struct {
 
 enum { CSV_FIELDS = 16 };
 
-/* Split one line into fields in place: commas, optional double quotes
- * ("" inside quotes is a quote), blanks around fields dropped. Returns
- * the field count, or -1 for an unterminated quote. */
-static int csv_split(char *line, char **f, int max)
-{
-	char *p = line;
-	int n = 0;
-
-	for (;;) {
-		char *out;
-
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (n == max)
-			return max + 1;
-		f[n++] = out = p;
-		if (*p == '"') {
-			char *q = ++p;
-
-			f[n - 1] = out = q;
-			for (;;) {
-				if (!*p)
-					return -1;
-				if (*p == '"' && p[1] == '"') {
-					*out++ = '"';
-					p += 2;
-					continue;
-				}
-				if (*p == '"') {
-					p++;
-					break;
-				}
-				*out++ = *p++;
-			}
-			while (*p == ' ' || *p == '\t')
-				p++;
-			if (*p && *p != ',')
-				return -1;
-		}
-		else {
-			while (*p && *p != ',')
-				*out++ = *p++;
-			while (out > f[n - 1] && (out[-1] == ' ' || out[-1] == '\t'))
-				out--;
-		}
-		if (!*p) {
-			*out = 0;
-			return n;
-		}
-		*out = 0;
-		p++;    /* the comma */
-	}
-}
-
 struct import {
 	struct db *d;
 	const char *file;

@@ -63,57 +63,6 @@ static void imp_err(struct imp *im, const char *field, int col, const char *fmt,
 	im->failed = true;
 }
 
-/* Split one line in place: commas, double quotes ("" is a quote inside),
- * blanks around fields dropped. Field count, or -1 for a bad quote. */
-static int csv_split(char *line, char **f, int max)
-{
-	char *p = line;
-	int n = 0;
-
-	for (;;) {
-		char *out;
-
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (n == max)
-			return max + 1;
-		f[n++] = out = p;
-		if (*p == '"') {
-			f[n - 1] = out = ++p;
-			for (;;) {
-				if (!*p)
-					return -1;
-				if (*p == '"' && p[1] == '"') {
-					*out++ = '"';
-					p += 2;
-					continue;
-				}
-				if (*p == '"') {
-					p++;
-					break;
-				}
-				*out++ = *p++;
-			}
-			while (*p == ' ' || *p == '\t')
-				p++;
-			if (*p && *p != ',')
-				return -1;
-		}
-		else {
-			while (*p && *p != ',')
-				*out++ = *p++;
-			while (out > f[n - 1] && (out[-1] == ' ' || out[-1] == '\t'))
-				out--;
-		}
-		if (!*p) {
-			*out = 0;
-			return n;
-		}
-		*out = 0;
-		p++;
-	}
-}
-
 static int col_find(const char *name)
 {
 	for (size_t k = 0; k < ARRAY_SIZE(col_names); k++) {

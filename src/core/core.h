@@ -243,6 +243,18 @@ const char *dec_fmt(int64_t micro, char *buf, size_t n);
 enum { DEC_FMT_MAX = 24 };
 
 /* ------------------------------------------------------------------ */
+/* CSV lines (csv.c)                                                    */
+/* ------------------------------------------------------------------ */
+
+/**
+ * Split one NUL-terminated CSV line into at most max fields, in place:
+ * commas, optional double quotes ("" inside quotes is a quote), blanks
+ * around fields dropped. Returns the field count, max + 1 when there are
+ * more fields, or -1 for an unterminated or misplaced quote.
+ */
+int csv_split(char *line, char **f, int max);
+
+/* ------------------------------------------------------------------ */
 /* INI configuration files (conf.c)                                      */
 /* ------------------------------------------------------------------ */
 

@@ -126,6 +126,26 @@ static void test_dec(void **state)
 	assert_int_equal(dec_parse(&PL("9223372036854.775808"), &v), -ERANGE);
 }
 
+static void test_csv(void **state)
+{
+	char line[] = " 44 , \"0.01\",\"a \"\"b\"\", c\" ,,60/60 ";
+	char bad[] = "44,\"open";
+	char late[] = "\"x\"y,1";
+	char many[] = "a,b,c";
+	char *f[6];
+
+	(void)state;
+	assert_int_equal(csv_split(line, f, 6), 5);
+	assert_string_equal(f[0], "44");
+	assert_string_equal(f[1], "0.01");
+	assert_string_equal(f[2], "a \"b\", c");
+	assert_string_equal(f[3], "");
+	assert_string_equal(f[4], "60/60");
+	assert_int_equal(csv_split(bad, f, 4), -1);
+	assert_int_equal(csv_split(late, f, 4), -1);
+	assert_int_equal(csv_split(many, f, 2), 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -135,6 +155,7 @@ int main(void)
 		cmocka_unit_test(test_rand),
 		cmocka_unit_test(test_sa),
 		cmocka_unit_test(test_dec),
+		cmocka_unit_test(test_csv),
 	};
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }
