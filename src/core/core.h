@@ -255,6 +255,34 @@ enum { DEC_FMT_MAX = 24 };
 int csv_split(char *line, char **f, int max);
 
 /* ------------------------------------------------------------------ */
+/* Histograms (hist.c): cumulative, lock-free, for /metrics              */
+/* ------------------------------------------------------------------ */
+
+enum { HIST_MAX = 20 };
+
+/**
+ * Counts of observed values by upper bound, Prometheus style (a value v
+ * lands in the first bucket with v <= le; above the last bound it is
+ * counted in +Inf only). Values are integers in the unit the owner picks
+ * (µs, ms, MOS x 100); hist_add is atomic and safe from any thread.
+ */
+struct hist {
+	unsigned n;                            /* bounds in le */
+	uint64_t le[HIST_MAX];                 /* ascending upper bounds */
+	_Atomic uint64_t cnt[HIST_MAX + 1];    /* per bucket, [n] = above the last */
+	_Atomic uint64_t sum, count;
+};
+
+/** Set the bounds (ascending, at most HIST_MAX; extra ones are dropped)
+ *  and zero the counts. Not thread-safe: before any hist_add. */
+void hist_init(struct hist *h, const uint64_t *le, unsigned n);
+void hist_add(struct hist *h, uint64_t v);
+/** Consistent-enough copy for reading: cumulative counts per bound in
+ *  cum[0..n] (cum[n] = count), sum and count. */
+void hist_read(const struct hist *h, uint64_t cum[HIST_MAX + 1], uint64_t *sum,
+	       uint64_t *count);
+
+/* ------------------------------------------------------------------ */
 /* INI configuration files (conf.c)                                      */
 /* ------------------------------------------------------------------ */
 

@@ -572,6 +572,16 @@ int txn_srv_reply(struct txn_srv *st, uint16_t scode, const char *buf, size_t le
 	return srv_reply(st, scode, copy, len);
 }
 
+uint16_t txn_srv_scode(struct txn_srv *st)
+{
+	uint16_t v;
+
+	pthread_mutex_lock(&st->lock);
+	v = st->scode;
+	pthread_mutex_unlock(&st->lock);
+	return v;
+}
+
 int txn_srv_reply_simple(struct txn_srv *st, uint16_t scode, const char *reason,
 			 const char *extra_hdrs)
 {

@@ -68,6 +68,9 @@ int txn_srv_recv(struct txn_stack *s, const struct sip_msg *req,
  */
 int txn_srv_reply(struct txn_srv *st, uint16_t scode, const char *buf, size_t len);
 
+/** The status of the last response sent, 0 before any. Any thread. */
+uint16_t txn_srv_scode(struct txn_srv *st);
+
 /** Build (sip_reply_build) and send a response. totag NULL: a stable
  *  random tag generated once per transaction. */
 int txn_srv_reply_simple(struct txn_srv *st, uint16_t scode, const char *reason,

@@ -146,6 +146,27 @@ static void test_csv(void **state)
 	assert_int_equal(csv_split(many, f, 2), 3);
 }
 
+static void test_hist(void **state)
+{
+	static const uint64_t le[] = { 10, 100, 1000 };
+	struct hist h;
+	uint64_t cum[HIST_MAX + 1], sum, count;
+
+	(void)state;
+	hist_init(&h, le, ARRAY_SIZE(le));
+	hist_add(&h, 0);        /* <= 10 */
+	hist_add(&h, 10);       /* <= 10: bounds are inclusive */
+	hist_add(&h, 11);       /* <= 100 */
+	hist_add(&h, 5000);     /* +Inf only */
+	hist_read(&h, cum, &sum, &count);
+	assert_int_equal(cum[0], 2);
+	assert_int_equal(cum[1], 3);
+	assert_int_equal(cum[2], 3);
+	assert_int_equal(cum[3], 4);
+	assert_int_equal(count, 4);
+	assert_int_equal(sum, 5021);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -156,6 +177,7 @@ int main(void)
 		cmocka_unit_test(test_sa),
 		cmocka_unit_test(test_dec),
 		cmocka_unit_test(test_csv),
+		cmocka_unit_test(test_hist),
 	};
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }
