@@ -531,6 +531,7 @@ static struct call *call_alloc(struct uas *u, struct route_snap *snap)
 	if (!c)
 		return NULL;
 	c->u = u;
+	c->id = atomic_fetch_add(&u->next_id, 1) + 1;
 	c->loop = loop_current();
 	c->snap = snap;
 	c->setup_ms = wall_ms();
@@ -547,12 +548,14 @@ void call_new_invite(struct uas *u, struct txn_srv *st, const struct sip_msg *ms
 		     const struct tp_pkt *pkt)
 {
 	struct route_snap *snap;
-	struct route_src src;
+	struct route_src src = { 0 };
 	struct route_decision *d = NULL;
 	struct call *c = NULL;
 	struct pl user = msg->uri.user;
 	struct route_state rs;
 	uint32_t trunk_id = 0, customer_id = 0;
+	uint64_t t0 = time_us();
+	uint16_t scode;
 	int err;
 
 	/* §17.2.1: 100 Trying at once, so the client stops retransmitting. */
@@ -685,7 +688,15 @@ void call_new_invite(struct uas *u, struct txn_srv *st, const struct sip_msg *ms
 	atomic_fetch_add(&u->calls_started, 1);
 	if (relay_attempt_next(c))
 		call_end(c, STORE_SIDE_SYSTEM, "no route reachable", 503);
+	else
+		hist_add(&u->hist[UAS_HIST_SETUP], time_us() - t0);
 out:
+	/* Refused before it started: no CDR, but the statistics count it
+	 * (not a digest challenge: the client asks again). */
+	scode = (!c || !c->listed) ? txn_srv_scode(st) : 0;
+	if (scode >= 300 && scode != 401 && scode != 407)
+		call_stats_refused(u, c ? c->dir == STORE_DIR_OUT : src.kind != ROUTE_SRC_CARRIER,
+				   c ? c->customer_id : 0, scode);
 	free(d);
 	route_snap_release(snap);
 	mem_deref(c);

@@ -106,6 +106,103 @@ struct uas_stats {
 void uas_stats_get(const struct uas *u, struct uas_stats *st);
 
 /* ------------------------------------------------------------------ */
+/* Calls in progress, for operators (live.c)                            */
+/* ------------------------------------------------------------------ */
+
+enum { CALL_INFO_NUM = 64, CALL_INFO_ID = 128, CALL_INFO_HOST = 96 };
+
+enum call_phase { CALL_PHASE_SETUP = 0, CALL_PHASE_RINGING, CALL_PHASE_ANSWERED };
+
+/** A call in progress as an operator sees it: a copy, taken on the
+ *  call's own worker. */
+struct call_info {
+	uint64_t id;                       /* unique in this run, never reused */
+	bool outbound;                     /* termination (customer -> carrier) */
+	enum call_phase phase;
+	uint32_t customer_id, trunk_id;    /* trunk: termination only */
+	uint32_t carrier_id;               /* current attempt's (out) or source (in), 0 = none */
+	char caller[CALL_INFO_NUM], dialled[CALL_INFO_NUM], e164[CALL_INFO_NUM];
+	char callid_a[CALL_INFO_ID];       /* the caller's Call-ID */
+	char callid_b[CALL_INFO_ID];       /* ours towards the callee, "" before the first try */
+	char gateway[CALL_INFO_HOST];      /* current attempt's host[:port], "" = none */
+	unsigned attempt, attempts;        /* current (1-based), planned */
+	int64_t setup_ms, ring_ms, answer_ms;  /* wall clock, 0 = not yet */
+	bool relayed;                      /* media through the relay */
+};
+
+/**
+ * Every call in progress, in id order: *out gets a malloc'd array (free()
+ * it; NULL when none) and *n its length. Each worker copies its own
+ * calls, so nothing is read while it changes; waits up to timeout_ms for
+ * them. 0, -ENOMEM, or -ETIMEDOUT (a worker did not answer; nothing is
+ * returned).
+ */
+int uas_calls(struct uas *u, struct call_info **out, size_t *n, uint32_t timeout_ms);
+/**
+ * Hang up call id now, as the operator: an answered call gets a BYE on
+ * both legs, a call being set up a CANCEL towards the callee and 480
+ * towards the caller; the CDR says "operator hangup". Returns once it
+ * happened: 0, -ENOENT (no such call in progress), or -ETIMEDOUT.
+ */
+int uas_call_hangup(struct uas *u, uint64_t id, uint32_t timeout_ms);
+
+/* ------------------------------------------------------------------ */
+/* Traffic statistics (stats.c)                                         */
+/* ------------------------------------------------------------------ */
+
+enum call_stat_of { CALL_STAT_CARRIER = 0, CALL_STAT_CUSTOMER };
+enum call_window { CALL_WIN_MINUTE = 0, CALL_WIN_HOUR, CALL_WIN_DAY };
+enum { CALL_STAT_CODES = 16 };
+
+/**
+ * One carrier's or customer's traffic over a window, by the time calls
+ * ended. For a carrier every B-leg attempt counts (failovers too) and
+ * PDD runs from our INVITE to its first 180/183; for a customer every
+ * call it placed (termination) or received (origination), refused ones
+ * included, and PDD runs from its INVITE to the first ringing we relayed.
+ * Code 0 counts attempts that got no final response (timeout, cancel).
+ */
+struct call_stat {
+	uint32_t id;                       /* carrier or customer row id */
+	uint64_t attempts;                 /* carrier: attempts; customer: calls */
+	uint64_t answered;
+	uint64_t talk_ms;                  /* summed durations of the answered ones */
+	uint64_t pdd_ms, pdd_n;            /* summed PDDs, and how many rang */
+	struct call_stat_code {
+		uint16_t code;
+		uint64_t n;
+	} codes[CALL_STAT_CODES];           /* most frequent first */
+	unsigned ncodes;
+	uint64_t codes_other;              /* attempts whose code did not fit */
+};
+
+/**
+ * The window ending now (Unix ms) for every carrier or customer with
+ * traffic in it, by id: minute = last 60 s in 5 s steps, hour = last 60
+ * min in 1 min steps, day = last 24 h in 1 h steps. *out: malloc'd
+ * (free()), NULL when none. 0 or -ENOMEM.
+ */
+int uas_stats_window(struct uas *u, enum call_stat_of of, enum call_window w, int64_t now_ms,
+		     struct call_stat **out, size_t *n);
+
+/** Counters since start, for /metrics. */
+typedef void (call_code_h)(bool outbound, uint32_t id, uint16_t code, uint64_t n, void *arg);
+/** Calls by direction and final code towards the caller (id = 0). */
+void uas_calls_by_code(struct uas *u, call_code_h *h, void *arg);
+/** B-leg attempts by carrier and final code (outbound = true). */
+void uas_attempts_by_carrier(struct uas *u, call_code_h *h, void *arg);
+
+enum uas_hist {
+	UAS_HIST_PDD = 0,          /* ms: caller's INVITE -> first ringing relayed */
+	UAS_HIST_SETUP,            /* µs: caller's INVITE read -> first B INVITE sent */
+	UAS_HIST_MOS,              /* MOS x 100 per relayed leg and direction */
+	UAS_HIST_JITTER,           /* µs: interarrival jitter per relayed leg and direction */
+	UAS_HIST_N
+};
+/** A histogram (live, for hist_read). */
+const struct hist *uas_hist(const struct uas *u, enum uas_hist which);
+
+/* ------------------------------------------------------------------ */
 /* Routing snapshot from the store, live counters (snapload.c)          */
 /* ------------------------------------------------------------------ */
 

@@ -50,6 +50,9 @@ struct uas {
 	atomic_uint_fast64_t stateless, resp_unmatched, txn_errors;
 	atomic_uint_fast64_t calls_active, calls_started, calls_answered, calls_failed;
 	atomic_uint_fast64_t cdr_submitted, cdr_lost;
+	atomic_uint_fast64_t next_id;   /* the last call id given (live.c) */
+	struct call_stats *stats;       /* owned: traffic by carrier/customer (stats.c) */
+	struct hist hist[UAS_HIST_N];
 };
 
 /** One side of a call: a dialog (RFC 3261 §12) as we hold it. */
@@ -120,6 +123,7 @@ struct rtx {
 struct call {
 	struct call *next, *prev;     /* uas->calls (under uas->lock) */
 	bool listed;
+	uint64_t id;                  /* operators' handle (uas_calls) */
 	struct uas *u;                /* borrowed */
 	struct loop *loop;            /* borrowed: the owner worker */
 	struct route_snap *snap;      /* owned reference */
@@ -243,6 +247,19 @@ void relay_flush_worker(struct uas *u);
 
 /* cdr.c */
 void cdr_submit(struct call *c);
+
+/* stats.c */
+struct call_stats;
+int call_stats_alloc(struct call_stats **sp);
+void call_stats_free(struct call_stats *s);
+/** A call's record, before it goes to the writer: windows, counters,
+ *  MOS and jitter histograms. */
+void call_stats_cdr(struct uas *u, const struct store_cdr *r);
+/** A call refused before it was set up (customer known, 0 = unknown:
+ *  only the by-code counter). */
+void call_stats_refused(struct uas *u, bool outbound, uint32_t customer_id, uint16_t code);
+/** The histograms' bounds (uas_alloc). */
+void call_hist_init(struct uas *u);
 
 /* limits.c: channel and CPS limits, taken atomically, released once */
 enum limits_of { LIMITS_CUSTOMER, LIMITS_TRUNK, LIMITS_CARRIER };

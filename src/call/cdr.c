@@ -100,6 +100,8 @@ void cdr_submit(struct call *c)
 	struct store_cdr *r = store_cdr_new();
 	int err = r ? fill(r, c) : -ENOMEM;
 
+	if (!err)
+		call_stats_cdr(u, r);
 	if (!err && u->prm.cdrw)
 		err = store_cdr_submit(u->prm.cdrw, r);
 	else if (!err)

@@ -638,6 +638,7 @@ static void uas_destroy(void *data)
 	pthread_mutex_destroy(&u->lock);
 	pthread_cond_destroy(&u->cond);
 	ctab_free(u->tab);
+	call_stats_free(u->stats);
 }
 
 int uas_alloc(struct uas **up, const struct uas_prm *prm)
@@ -657,7 +658,8 @@ int uas_alloc(struct uas **up, const struct uas_prm *prm)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&u->cond, &ca);
 	pthread_condattr_destroy(&ca);
-	if (ctab_alloc(&u->tab)) {
+	call_hist_init(u);
+	if (ctab_alloc(&u->tab) || call_stats_alloc(&u->stats)) {
 		mem_deref(u);
 		return -ENOMEM;
 	}
