@@ -96,6 +96,26 @@ int main_api_conf(struct main_api_cfg *c, const char *key, const char *val, char
 
 /* ---------------------------- daemon ------------------------------- */
 
+static void code_metric(bool outbound, uint32_t id, uint16_t code, uint64_t n, void *arg)
+{
+	char lab[96];
+
+	snprintf(lab, sizeof(lab), "direction=\"%s\",code=\"%u\"", outbound ? "out" : "in", code);
+	api_metric(arg, "trunkline_calls_by_code_total", "counter", "ended or refused calls by "
+		   "direction and final status towards the caller", lab, n);
+	(void)id;
+}
+
+static void attempt_metric(bool outbound, uint32_t id, uint16_t code, uint64_t n, void *arg)
+{
+	char lab[96];
+
+	(void)outbound;
+	snprintf(lab, sizeof(lab), "carrier=\"%u\",code=\"%u\"", id, code);
+	api_metric(arg, "trunkline_attempts_total", "counter", "B-leg attempts by carrier and "
+		   "final status (0: none, timeout or cancelled)", lab, n);
+}
+
 static void daemon_metrics(struct api_metrics *m, void *arg)
 {
 	const struct main_api_views *v = arg;
@@ -128,6 +148,18 @@ static void daemon_metrics(struct api_metrics *m, void *arg)
 			   "client transaction wanted", "", us.resp_unmatched);
 		api_metric(m, "trunkline_call_cdr_lost_total", "counter", "CDRs the writer refused",
 			   "", us.cdr_lost);
+		uas_calls_by_code(v->uas, code_metric, m);
+		uas_attempts_by_carrier(v->uas, attempt_metric, m);
+		api_metric_hist(m, "trunkline_pdd_seconds", "post-dial delay: caller's INVITE to "
+				"the first ringing relayed", "", uas_hist(v->uas, UAS_HIST_PDD), 1e3);
+		api_metric_hist(m, "trunkline_setup_latency_seconds", "caller's INVITE read to the "
+				"first INVITE sent to the callee (routing, limits, B leg)", "",
+				uas_hist(v->uas, UAS_HIST_SETUP), 1e6);
+		api_metric_hist(m, "trunkline_media_mos", "E-model MOS per relayed leg and "
+				"direction at call end", "", uas_hist(v->uas, UAS_HIST_MOS), 100);
+		api_metric_hist(m, "trunkline_media_jitter_seconds", "RTP interarrival jitter per "
+				"relayed leg and direction at call end", "",
+				uas_hist(v->uas, UAS_HIST_JITTER), 1e6);
 	}
 	if (v->txn) {
 		txn_stats_get(v->txn, &ts);
@@ -178,6 +210,7 @@ int main_api_start(const struct main_api_cfg *c, const char *store_url,
 	struct api_prm prm = {
 		.listen = c->listen, .store_url = store_url, .cdrw = cdrw, .live = live,
 		.metricsh = daemon_metrics, .arg = views, .ntokens = c->ntokens,
+		.uas = views->uas,
 		.web_root = !c->web_root[0] ? NULL
 			    : !strcasecmp(c->web_root, "off") ? "" : c->web_root,
 	};

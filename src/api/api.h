@@ -21,6 +21,8 @@ struct api;
 struct store_cdr_writer;
 struct route_state;
 struct api_metrics;
+struct uas;
+struct hist;
 
 enum {
 	API_PORT_DEFAULT = 8080,
@@ -44,6 +46,8 @@ struct api_prm {
 	unsigned ntokens;
 	struct store_cdr_writer *cdrw;     /* borrowed, may be NULL: CDR queue metrics */
 	const struct route_state *live;    /* borrowed, may be NULL: for route explain */
+	struct uas *uas;                   /* borrowed, may be NULL: live calls, hang-up,
+					      statistics (else 503) */
 	api_metrics_h *metricsh;           /* may be NULL */
 	/* The dashboard's files, served at / and /web/ without a token (copied);
 	 * NULL: the directory the build assembled, "": no dashboard. */
@@ -68,6 +72,14 @@ void api_stop(struct api *a);
  */
 void api_metric(struct api_metrics *m, const char *name, const char *type, const char *help,
 		const char *labels, uint64_t value);
+
+/**
+ * Add a histogram (Prometheus "histogram": name_bucket{le=...}, name_sum,
+ * name_count). h counts integers in units of 1/scale of the exported
+ * unit (scale 1000 for ms exported as seconds).
+ */
+void api_metric_hist(struct api_metrics *m, const char *name, const char *help,
+		     const char *labels, const struct hist *h, double scale);
 
 /** Lower-case hex SHA-256 of a token, what the store and config keep. */
 int api_token_hash(const char *token, char hex[API_SHA256_HEX + 1]);

@@ -209,6 +209,7 @@ api_route_h api_h_list, api_h_get, api_h_create, api_h_update, api_h_delete;
 api_route_h api_h_number_range, api_h_rate_create;
 api_route_h api_h_cdr_list, api_h_cdr_get, api_h_cdr_csv;
 api_route_h api_h_route_explain, api_h_metrics, api_h_openapi, api_h_health;
+api_route_h api_h_calls_list, api_h_calls_get, api_h_calls_hangup, api_h_stats;
 
 /** A row as JSON by its kind's fields. */
 json_t *api_row_json(const struct api_kind *k, const void *row);

@@ -239,6 +239,33 @@ void api_metric(struct api_metrics *m, const char *name, const char *type, const
 		mprintf(m, "%s %llu\n", name, (unsigned long long)value);
 }
 
+void api_metric_hist(struct api_metrics *m, const char *name, const char *help,
+		     const char *labels, const struct hist *h, double scale)
+{
+	uint64_t cum[HIST_MAX + 1], sum, count;
+	const char *sep = labels && *labels ? "," : "";
+
+	if (!labels)
+		labels = "";
+	hist_read(h, cum, &sum, &count);
+	if (strcmp(m->last, name)) {
+		mprintf(m, "# HELP %s %s\n# TYPE %s histogram\n", name, help, name);
+		snprintf(m->last, sizeof(m->last), "%s", name);
+	}
+	for (unsigned i = 0; i < h->n; i++)
+		mprintf(m, "%s_bucket{%s%sle=\"%g\"} %llu\n", name, labels, sep,
+			(double)h->le[i] / scale, (unsigned long long)cum[i]);
+	mprintf(m, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", name, labels, sep,
+		(unsigned long long)count);
+	if (*labels) {
+		mprintf(m, "%s_sum{%s} %g\n", name, labels, (double)sum / scale);
+		mprintf(m, "%s_count{%s} %llu\n", name, labels, (unsigned long long)count);
+	} else {
+		mprintf(m, "%s_sum %g\n", name, (double)sum / scale);
+		mprintf(m, "%s_count %llu\n", name, (unsigned long long)count);
+	}
+}
+
 static void own_metrics(struct api *a, struct api_metrics *m)
 {
 	static const char *const cls[] = { "other", "1xx", "2xx", "3xx", "4xx", "5xx" };

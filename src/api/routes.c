@@ -40,6 +40,10 @@ static const struct api_route routes[] = {
 	{ "GET", "/api/cdrs.csv", api_h_cdr_csv, NULL, false },
 	{ "GET", "/api/cdrs/{id}", api_h_cdr_get, NULL, false },
 	{ "GET", "/api/route/explain", api_h_route_explain, NULL, false },
+	{ "GET", "/api/calls", api_h_calls_list, NULL, false },
+	{ "GET", "/api/calls/{id}", api_h_calls_get, NULL, false },
+	{ "DELETE", "/api/calls/{id}", api_h_calls_hangup, NULL, false },
+	{ "GET", "/api/stats", api_h_stats, NULL, false },
 };
 
 const struct api_route *api_routes(size_t *n)
