@@ -17,6 +17,7 @@ import os
 import re
 import secrets
 import string
+import subprocess
 import sys
 import urllib.error
 import urllib.request
@@ -70,6 +71,18 @@ class OpsDaemon(Daemon):
         st, body = self.req("GET", path)
         check(st == status, "GET %s: %d, expected %d: %r" % (path, st, status, body))
         return body
+
+
+def trunkctl(ctx, d, *args, code=0):
+    """Run the operators' CLI (built beside the daemon) against d."""
+    exe = os.path.join(os.path.dirname(ctx.trunkline), "tools", "trunkctl", "trunkctl")
+    check(os.path.exists(exe), "no trunkctl at %s" % exe)
+    p = subprocess.run([exe, "--server", "http://127.0.0.1:%d" % d.api_port,
+                        "--token", d.token] + list(args), capture_output=True, text=True,
+                       timeout=30)
+    check(p.returncode == code, "trunkctl %s exited %d, expected %d:\n%s%s"
+          % (" ".join(args), p.returncode, code, p.stdout, p.stderr))
+    return p.stdout + p.stderr
 
 
 def problem(d, path, field, method="GET", status=422):
@@ -138,10 +151,23 @@ def t_calls_live(ctx):
     problem(d, "/api/calls?limit=0", "limit")
     problem(d, "/api/calls?direction=sideways", "direction")
     problem(d, "/api/calls/999999", None, status=404)
-    # Hang up both: BYE to the caller and to the carrier, each.
+    # The same through trunkctl: the table, one call, a hang-up.
+    out = trunkctl(ctx, d, "calls", "--carrier", "carrier-a")
+    lines = out.strip().splitlines()
+    check(len(lines) == 3 and lines[0].split()[:3] == ["id", "state", "direction"]
+          and "answered" in lines[1] and "+" + DIALLED in lines[2], "trunkctl calls:\n" + out)
+    out = trunkctl(ctx, d, "calls", "show", str(second))
+    check(re.search(r"^b_call_id\s+%s" % re.escape(items[0]["b_call_id"]), out, re.M) or
+          re.search(r"^b_call_id\s+%s" % re.escape(items[1]["b_call_id"]), out, re.M),
+          "trunkctl calls show:\n" + out)
+    # Hang up both (the API, then trunkctl): BYE to the caller and to the
+    # carrier, each.
+    st, body = d.req("DELETE", "/api/calls/%d" % first)
+    check(st == 204, "DELETE /api/calls/%d: %d %r" % (first, st, body))
+    check("call %d hung up" % second in trunkctl(ctx, d, "calls", "hangup", str(second)),
+          "trunkctl hangup")
+    trunkctl(ctx, d, "calls", "hangup", str(second), code=3)
     for cid in (first, second):
-        st, body = d.req("DELETE", "/api/calls/%d" % cid)
-        check(st == 204, "DELETE /api/calls/%d: %d %r" % (cid, st, body))
         problem(d, "/api/calls/%d" % cid, None, status=404)
         problem(d, "/api/calls/%d" % cid, None, method="DELETE", status=404)
     expect_ok(d, cust, carrier)
@@ -230,6 +256,10 @@ def t_stats(ctx):
     only = d.get("/api/stats?of=carrier&id=%d" % ids["b"])
     check("customers" not in only and [c["id"] for c in only["carriers"]] == [ids["b"]],
           "of/id filter %r" % only)
+    out = trunkctl(ctx, d, "stats", "--window", "minute")
+    check(re.search(r"^\s*%d\s+carrier-a\s+1\s+0\s+0\s+-\s+-\s+503:1$" % ids["a"], out, re.M)
+          and re.search(r"^\s*%d\s+\S+\s+2\s+1\s+50\s.*(200:1 484:1|484:1 200:1)$"
+                        % ids["customer"], out, re.M), "trunkctl stats:\n" + out)
     problem(d, "/api/stats?window=week", "window")
     problem(d, "/api/stats?of=trunk", "of")
     problem(d, "/api/stats?id=3", "id")

@@ -30,7 +30,8 @@ static const char main_help[] =
 	"  rates        carrier or tariff rates (also: import FILE.csv)\n"
 	"Operations:\n"
 	"  route explain --customer C NUMBER   how a call would be routed, and why\n"
-	"  calls        live calls (when the server offers them)\n"
+	"  calls        live calls: list (--watch), show ID, hangup ID\n"
+	"  stats        ASR, ACD, PDD and codes per carrier and customer\n"
 	"  cdr          call detail records: filters, --csv export\n"
 	"  health       is the daemon up (no token needed)\n"
 	"  completion bash   a bash completion script\n"
@@ -208,7 +209,7 @@ static int setup(struct ctl *c, struct global *g, bool need_token, char **cs, ch
 
 static const char *const commands[] = {
 	"customers", "trunks", "trunk-uris", "carriers", "gateways", "tariffs", "numbers",
-	"rates", "route", "calls", "cdr", "health", "completion", "help" };
+	"rates", "route", "calls", "stats", "cdr", "health", "completion", "help" };
 
 int cmd_completion(struct ctl *c, int argc, char **argv)
 {
@@ -250,7 +251,9 @@ int cmd_completion(struct ctl *c, int argc, char **argv)
 	       "  case $cmd in\n");
 	resource_words(stdout);
 	printf("    route) subs=\"explain\"; opts=\"--customer --at --help\" ;;\n"
-	       "    calls) subs=\"list\"; opts=\"--watch --help\" ;;\n"
+	       "    calls) subs=\"list show hangup\"; opts=\"--customer --carrier --direction "
+	       "--state --number --limit --all --watch --help\" ;;\n"
+	       "    stats) opts=\"--window --carrier --customer --help\" ;;\n"
 	       "    cdr) subs=\"list get\"; opts=\"--from --to --customer --carrier --number "
 	       "--sip-code --cause --direction --csv --limit --cursor --all --help\" ;;\n"
 	       "    completion) subs=\"bash\" ;;\n"
@@ -301,7 +304,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "completion"))
 		return cmd_completion(&c, n - 1, av + 1);
 	if (!is_resource(cmd) && strcmp(cmd, "route") && strcmp(cmd, "calls") &&
-	    strcmp(cmd, "cdr") && strcmp(cmd, "health")) {
+	    strcmp(cmd, "stats") && strcmp(cmd, "cdr") && strcmp(cmd, "health")) {
 		c.cmd = NULL;
 		return fail(&c, EX_USAGE, "unknown command '%s' (see 'trunkctl --help')", cmd);
 	}
@@ -330,6 +333,8 @@ run:
 		err = cmd_route(&c, n - 1, av + 1);
 	else if (!strcmp(cmd, "calls"))
 		err = cmd_calls(&c, n - 1, av + 1);
+	else if (!strcmp(cmd, "stats"))
+		err = cmd_stats(&c, n - 1, av + 1);
 	else if (!strcmp(cmd, "cdr"))
 		err = cmd_cdr(&c, n - 1, av + 1);
 	else

@@ -19,7 +19,7 @@ _trunkctl()
     --server|--token|--limit|--cursor|--from|--to) return ;;
   esac
   if [[ -z $cmd ]]; then
-    COMPREPLY=($(compgen -W "customers trunks trunk-uris carriers gateways tariffs numbers rates route calls cdr health completion help $global" -- "$cur")); return
+    COMPREPLY=($(compgen -W "customers trunks trunk-uris carriers gateways tariffs numbers rates route calls stats cdr health completion help $global" -- "$cur")); return
   fi
   local subs="" opts=""
   case $cmd in
@@ -48,7 +48,8 @@ _trunkctl()
       subs="list get add update delete import"
       opts="--prefix --rate --connect-fee --inc-first --inc-next --effective-from --carrier --tariff --columns --limit --cursor --all --quiet --help" ;;
     route) subs="explain"; opts="--customer --at --help" ;;
-    calls) subs="list"; opts="--watch --help" ;;
+    calls) subs="list show hangup"; opts="--customer --carrier --direction --state --number --limit --all --watch --help" ;;
+    stats) opts="--window --carrier --customer --help" ;;
     cdr) subs="list get"; opts="--from --to --customer --carrier --number --sip-code --cause --direction --csv --limit --cursor --all --help" ;;
     completion) subs="bash" ;;
     health) opts="--help" ;;

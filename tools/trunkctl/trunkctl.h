@@ -7,6 +7,8 @@
 #ifndef TRUNKCTL_H
 #define TRUNKCTL_H
 
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -102,7 +104,8 @@ bool is_resource(const char *name);
 int cmd_rates(struct ctl *c, int argc, char **argv);
 int cmd_numbers_range(struct ctl *c, int argc, char **argv);
 int cmd_route(struct ctl *c, int argc, char **argv);
-int cmd_calls(struct ctl *c, int argc, char **argv);
+int cmd_calls(struct ctl *c, int argc, char **argv);   /* live.c */
+int cmd_stats(struct ctl *c, int argc, char **argv);   /* live.c */
 int cmd_cdr(struct ctl *c, int argc, char **argv);
 int cmd_health(struct ctl *c, int argc, char **argv);
 int cmd_completion(struct ctl *c, int argc, char **argv);
