@@ -5,8 +5,8 @@
 
 const TOKEN_KEY = "trunkline.token";
 const HISTORY_S = 300;          // seconds of chart history kept
-const WINDOW_MS = 3600 * 1000;  // CDR window for per-carrier ASR/ACD
-const CDR_SCAN_MAX = 5000;      // CDRs read for that window at most
+const RECENT_MS = 3600 * 1000;  // window of the recent calls list
+const CDR_SCAN_MAX = 5000;      // CDRs read for it at most
 
 const $ = (sel, root = document) => root.querySelector(sel);
 const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
@@ -180,7 +180,7 @@ function route() {
   const v = (location.hash || "#overview").slice(1);
   const known = ["overview", "cdrs", "rates", "route"];
   showView(known.includes(v) ? v : "overview");
-  if (state.view === "overview") refreshCarriers();
+  if (state.view === "overview") { refreshCarriers(); refreshCalls(); }
   if (state.view === "rates") loadRates();
   if (state.view === "cdrs" && !$("#cdr-table tbody tr")) searchCdrs(false);
 }
@@ -293,64 +293,102 @@ function resizeCharts() {
 }
 window.addEventListener("resize", resizeCharts);
 
-// ------------------------------------------- carriers: ASR/ACD from CDRs
+// ------------------------------------------------------------ live calls
+
+// Hang-up takes two clicks on the same call within 4 s.
+const HANGUP_CONFIRM_MS = 4000;
+let confirmHangup = { id: null, until: 0 };
+
+function hangupButton(c) {
+  const armed = confirmHangup.id === c.id && Date.now() < confirmHangup.until;
+  const b = el("button", { class: `hangup${armed ? " confirm" : ""}`, type: "button",
+    title: "hang up: BYE to both sides, or CANCEL/480 while it rings",
+    text: armed ? "Confirm hang-up" : "Hang up" });
+  b.addEventListener("click", () => hangup(c.id));
+  return b;
+}
+
+async function hangup(id) {
+  const err = $("#calls-error");
+  if (confirmHangup.id !== id || Date.now() >= confirmHangup.until) {
+    confirmHangup = { id, until: Date.now() + HANGUP_CONFIRM_MS };
+    refreshCalls();
+    return;
+  }
+  confirmHangup = { id: null, until: 0 };
+  try {
+    await api(`/api/calls/${id}`, { method: "DELETE" });
+    err.hidden = true;
+  } catch (e) {
+    err.textContent = `Call ${id} not hung up: ${e.message}`;
+    err.hidden = false;
+  }
+  refreshCalls();
+}
+
+async function refreshCalls() {
+  let page;
+  try {
+    page = await api("/api/calls?limit=200");
+  } catch (e) {
+    return;
+  }
+  const now = Date.now();
+  $("#calls-count").textContent = page.total > page.items.length
+    ? `${page.items.length} of ${page.total}` : String(page.total);
+  fillBody($("#live-calls"), page.items.map((c) => el("tr", { "data-call": c.id, "data-state": c.state },
+    el("td", { class: "n", text: c.id }),
+    el("td", {}, el("span", { class: `st ${c.state}`, text: c.state })),
+    el("td", { text: c.direction }),
+    el("td", { text: c.customer || "–" }),
+    el("td", { text: c.carrier || "–" }),
+    el("td", { text: c.caller || "–" }),
+    el("td", { text: c.e164 || c.dialled || "–" }),
+    el("td", { class: "mono", text: c.gateway || "–" }),
+    el("td", { class: "n", text: `${c.attempt}/${c.attempts}` }),
+    el("td", { class: "n", text: c.answer_ms ? fmtDur(now - c.answer_ms) : "–",
+               title: c.answer_ms ? `answered ${fmtTime(c.answer_ms)}` : `since ${fmtTime(c.setup_ms)}` }),
+    el("td", {}, hangupButton(c)))), "no calls in progress");
+}
+
+// ---------------------------------------------- carriers: ASR/ACD/PDD
 
 async function refreshCarriers() {
   if (!token) return;
-  let cdrs, gws;
+  let stats, gws, cdrs;
+  const win = $("#stats-window").value;
   try {
-    [cdrs, gws] = await Promise.all([
-      listAll(`/api/cdrs?from=${Date.now() - WINDOW_MS}`, CDR_SCAN_MAX),
+    [stats, gws, cdrs] = await Promise.all([
+      api(`/api/stats?of=carrier&window=${win}`),
       listAll("/api/gateways"),
+      listAll(`/api/cdrs?from=${Date.now() - RECENT_MS}`, CDR_SCAN_MAX),
     ]);
   } catch (e) {
     return;
   }
   const gwCount = new Map();
   for (const g of gws) gwCount.set(g.carrier_id, (gwCount.get(g.carrier_id) || 0) + 1);
-  // Per carrier: every B-leg attempt counts (failovers too); ACD from the
-  // answered calls it carried.
-  const st = new Map();
-  const get = (id) => st.get(id) || st.set(id, { tries: 0, ok: 0, talk: 0, answered: 0, last: null, lastAt: 0 }).get(id);
-  for (const c of cdrs) {
-    const atts = Array.isArray(c.attempts) ? c.attempts : [];
-    for (const a of atts) {
-      if (!a.carrier_id) continue;
-      const s = get(a.carrier_id);
-      s.tries++;
-      if (a.code >= 200 && a.code < 300) s.ok++;
-      if (c.end_ms >= s.lastAt) { s.last = a.code; s.lastAt = c.end_ms; }
-    }
-    if (!atts.length && c.carrier_id) {
-      const s = get(c.carrier_id);
-      s.tries++;
-      if (c.answer_ms) s.ok++;
-      if (c.end_ms >= s.lastAt) { s.last = c.sip_code; s.lastAt = c.end_ms; }
-    }
-    if (c.carrier_id && c.answer_ms) {
-      const s = get(c.carrier_id);
-      s.answered++;
-      s.talk += talk(c);
-    }
-  }
-  $("#carrier-window").textContent = `last hour, ${cdrs.length}${cdrs.length >= CDR_SCAN_MAX ? "+" : ""} CDRs`;
+  const st = new Map(stats.carriers.map((s) => [s.id, s]));
   fillBody($("#carriers"), state.carriers.map((c) => {
     const s = st.get(c.id);
-    const asr = s && s.tries ? (100 * s.ok) / s.tries : null;
+    const asr = s ? s.asr : null;
     let dot = "off", stateText = "disabled";
     if (c.enabled) {
       dot = asr === null ? "ok" : asr >= 40 ? "ok" : asr >= 15 ? "warn" : "bad";
       stateText = asr === null ? "idle" : dot === "ok" ? "healthy" : dot === "warn" ? "degraded" : "failing";
     }
+    const codes = s ? Object.entries(s.codes) : [];
     return el("tr", { "data-carrier": c.id },
       el("td", { text: c.name }),
       el("td", {}, el("span", { class: `dot ${dot}` }), stateText),
       el("td", { class: "n", text: c.priority }),
       el("td", { class: "n", text: gwCount.get(c.id) || 0 }),
-      el("td", { class: "n", text: s ? s.tries : 0 }),
+      el("td", { class: "n", text: s ? s.attempts : 0 }),
       el("td", { class: "n asr", text: asr === null ? "–" : `${asr.toFixed(0)}%` }),
-      el("td", { class: "n acd", text: s && s.answered ? fmtDur(s.talk / s.answered) : "–" }),
-      s && s.last ? codeCell(s.last) : el("td", { text: "–" }));
+      el("td", { class: "n acd", text: s && s.acd_s !== null ? fmtDur(s.acd_s * 1000) : "–" }),
+      el("td", { class: "n pdd", text: s && s.pdd_ms !== null ? `${s.pdd_ms}ms` : "–" }),
+      el("td", { class: "codes" }, ...codes.slice(0, 4).map(([k, n], i) =>
+        el("span", { class: `code${k[0]}`, text: `${i ? " " : ""}${k}×${n}` }))));
   }), "no carriers provisioned");
 
   const recent = cdrs.slice(-15).reverse();
@@ -363,6 +401,7 @@ async function refreshCarriers() {
     el("td", { class: "n", text: fmtDur(talk(c)) }),
     el("td", { class: "n", text: c.price }))), "no calls in the last hour");
 }
+$("#stats-window").addEventListener("change", refreshCarriers);
 
 // ------------------------------------------------------------------ CDRs
 
@@ -565,6 +604,7 @@ function startPolling() {
   state.timers = [
     setInterval(pollMetrics, 1000),
     setInterval(() => { if (state.view === "overview" && !document.hidden) refreshCarriers(); }, 5000),
+    setInterval(() => { if (state.view === "overview" && !document.hidden) refreshCalls(); }, 2000),
     setInterval(() => loadNames().catch(() => {}), 60000),
   ];
   pollMetrics();

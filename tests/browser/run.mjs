@@ -425,10 +425,16 @@ TESTS.live_call = async (ctx) => {
   const cust = customer(ctx, d, "customer", DIALLED, 6000);
   await page.waitForFunction(() => document.querySelector("#t-active").textContent === "1", null, { timeout: 10000 });
   check(await page.evaluate(() => document.body.dataset.activeCalls) === "1", "data-active-calls is not 1");
+  // The live calls table has it, answered, with who and where.
+  const live = await page.waitForSelector('#live-calls tr[data-call][data-state="answered"]', { timeout: 10000 });
+  const liveText = await live.textContent();
+  check(liveText.includes("acme") && liveText.includes("carrier-a") && liveText.includes(`+${DIALLED}`) &&
+        liveText.includes(`${CARRIER_A_IP}:${aPort}`), `live call row: ${liveText}`);
   await sleep(1500);   // a few points of the chart at 1
   await shot(ctx, page, "active");
   await expectOk(d, cust, carr);
   await page.waitForFunction(() => document.querySelector("#t-active").textContent === "0", null, { timeout: 10000 });
+  await page.waitForSelector("#live-calls td.empty", { timeout: 10000 });
   const row = await page.waitForSelector("#recent tbody tr[data-cdr]", { timeout: 15000 });
   const text = await row.textContent();
   check(text.includes(`+${DIALLED}`) && text.includes("carrier-a") && text.includes("200"), `recent call row: ${text}`);
@@ -439,6 +445,37 @@ TESTS.live_call = async (ctx) => {
   check(await page.textContent("#t-started") === "1", `started ${await page.textContent("#t-started")}`);
   await shot(ctx, page, "ended");
   // The chart saw the call: some point at 1 and the last at 0.
+  check(!ctx.pageErrors.length, `page errors: ${ctx.pageErrors.join("; ")}`);
+  await d.stop();
+};
+
+// An operator hangs up an answered call from the live calls table: two
+// clicks (hang up, confirm); both sides get a BYE and the CDR says so.
+TESTS.hangup = async (ctx) => {
+  const aPort = await freePort(CARRIER_A_IP);
+  const d = await new Daemon(ctx).start();
+  await provision(d, aPort, await freePort(CARRIER_B_IP));
+  const page = await browser(ctx);
+  await signIn(ctx, page, d);
+  const carr = carrier(ctx, aPort);
+  await carr.ready;
+  const cust = new Sipp(ctx, "customer", "uac_wait_bye.xml", CUSTOMER_IP, {
+    remote: `127.0.0.1:${d.sipPort}`, keys: { caller: CALLER }, extra: ["-s", DIALLED] });
+  const sel = '#live-calls tr[data-call][data-state="answered"]';
+  await page.waitForSelector(sel, { timeout: 10000 });
+  await page.click(`${sel} button.hangup`);
+  await page.waitForSelector(`${sel} button.hangup.confirm`);
+  check((await page.textContent(`${sel} button.hangup`)) === "Confirm hang-up", "no confirmation step");
+  await shot(ctx, page, "confirm");
+  await page.click(`${sel} button.hangup.confirm`);
+  await page.waitForSelector("#live-calls td.empty", { timeout: 10000 });
+  await expectOk(d, cust, carr);     // the caller got a BYE and answered it
+  const cdrs = await waitUntil(async () => {
+    const r = (await d.api("GET", "/api/cdrs")).json.items;
+    return r.length === 1 ? r : null;
+  }, 10000, "the CDR written");
+  check(cdrs[0].reason === "operator hangup" && cdrs[0].sip_code === 200, `CDR ${JSON.stringify(cdrs[0])}`);
+  await shot(ctx, page, "hung-up");
   check(!ctx.pageErrors.length, `page errors: ${ctx.pageErrors.join("; ")}`);
   await d.stop();
 };
