@@ -325,6 +325,8 @@ static void own_metrics(struct api *a, struct api_metrics *m)
 			   s.rejected_stopped);
 		api_metric(m, "trunkline_cdr_failed_total", "counter", "CDRs accepted but not "
 			   "written (logged in full)", "", s.failed);
+		api_metric_hist(m, "trunkline_store_write_seconds", "CDR writer: one batch, BEGIN "
+				"to COMMIT", "", store_cdr_writer_hist(a->prm.cdrw), 1e6);
 		api_metric(m, "trunkline_cdr_batches_total", "counter", "CDR transactions "
 			   "committed", "", s.batches);
 		api_metric(m, "trunkline_cdr_queue_depth", "gauge", "CDRs waiting to be written",

@@ -55,6 +55,7 @@ struct store_cdr_writer {
 	struct store_cdr_writer_prm prm;
 	struct store_cdr_stats stats;
 	uint64_t full_logged_ms;          /* last "queue full" log line */
+	struct hist write_us;             /* one batch: BEGIN .. COMMIT, µs */
 };
 
 struct store_cdr *store_cdr_new(void)
@@ -401,6 +402,7 @@ static void *writer_main(void *arg)
 	for (;;) {
 		struct store_cdr *batch, *last;
 		unsigned k, written, failed;
+		uint64_t t0;
 
 		while (!w->n && !w->stopping)
 			pthread_cond_wait(&w->more, &w->lock);
@@ -427,7 +429,9 @@ static void *writer_main(void *arg)
 		pthread_cond_broadcast(&w->room);
 		pthread_mutex_unlock(&w->lock);
 
+		t0 = time_us();
 		written = write_batch(w, batch, &failed);
+		hist_add(&w->write_us, time_us() - t0);
 
 		pthread_mutex_lock(&w->lock);
 		w->stats.written += written;
@@ -459,6 +463,12 @@ int store_cdr_writer_start(struct store_cdr_writer **wp, struct store *st,
 		w->prm.batch_max = CDR_BATCH_MAX;
 	if (!w->prm.flush_ms)
 		w->prm.flush_ms = CDR_FLUSH_MS;
+	{
+		static const uint64_t le_us[] = { 100, 250, 500, 1000, 2500, 5000, 10000, 25000,
+						  50000, 100000, 250000, 1000000 };
+
+		hist_init(&w->write_us, le_us, ARRAY_SIZE(le_us));
+	}
 	if (!w->prm.full_wait_ms)
 		w->prm.full_wait_ms = CDR_FULL_WAIT_MS;
 
@@ -550,6 +560,11 @@ int store_cdr_submit(struct store_cdr_writer *w, struct store_cdr *cdr)
 		pthread_cond_signal(&w->more);
 	pthread_mutex_unlock(&w->lock);
 	return 0;
+}
+
+const struct hist *store_cdr_writer_hist(const struct store_cdr_writer *w)
+{
+	return w ? &w->write_us : NULL;
 }
 
 void store_cdr_writer_stats(struct store_cdr_writer *w, struct store_cdr_stats *s)

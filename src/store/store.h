@@ -356,6 +356,9 @@ int store_cdr_writer_start(struct store_cdr_writer **wp, struct store *st,
  */
 int store_cdr_submit(struct store_cdr_writer *w, struct store_cdr *cdr);
 void store_cdr_writer_stats(struct store_cdr_writer *w, struct store_cdr_stats *s);
+/** Time to write one batch (BEGIN to COMMIT, retries included), in µs:
+ *  the store's write latency (live; hist_read it). */
+const struct hist *store_cdr_writer_hist(const struct store_cdr_writer *w);
 /**
  * Stop accepting, write everything accepted, join the thread, close and
  * free. Returns 0, or -EIO when some accepted CDRs could not be written

@@ -276,6 +276,8 @@ def t_stats(ctx):
             ("trunkline_pdd_seconds_bucket", 'le="+Inf"', 1)):
         v = metric(text, name, labels)
         check(v == want, "%s{%s} = %r, expected %r" % (name, labels, v, want))
+    check((metric(text, "trunkline_store_write_seconds_count") or 0) >= 1,
+          "no CDR batch timed in trunkline_store_write_seconds")
     pdd = metric(text, "trunkline_pdd_seconds_sum")
     check(pdd is not None and 0 <= pdd < 0.3, "PDD sum %r s for a 180 sent at once" % pdd)
     check(metric(text, "trunkline_pdd_seconds_bucket", 'le="0.5"') == 1
