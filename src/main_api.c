@@ -80,6 +80,17 @@ int main_api_conf(struct main_api_cfg *c, const char *key, const char *val, char
 		}
 		return 0;
 	}
+	if (!strcmp(key, "tls_cert") || !strcmp(key, "tls_key")) {
+		char *dst = key[4] == 'c' ? c->tls_cert : c->tls_key;
+
+		if (!*val || (size_t)snprintf(dst, sizeof(c->tls_cert), "%s", val) >=
+		    sizeof(c->tls_cert)) {
+			snprintf(err, n, "bad value for '%s' in [api]: a PEM file path of 1 to %zu "
+				 "characters", key, sizeof(c->tls_cert) - 1);
+			return -EINVAL;
+		}
+		return 0;
+	}
 	if (!strcmp(key, "web_root")) {
 		/* The dashboard's files; off serves none (the API alone). */
 		if ((size_t)snprintf(c->web_root, sizeof(c->web_root), "%s", val) >=
@@ -211,6 +222,8 @@ int main_api_start(const struct main_api_cfg *c, const char *store_url,
 		.listen = c->listen, .store_url = store_url, .cdrw = cdrw, .live = live,
 		.metricsh = daemon_metrics, .arg = views, .ntokens = c->ntokens,
 		.uas = views->uas,
+		.tls_cert = c->tls_cert[0] ? c->tls_cert : NULL,
+		.tls_key = c->tls_key[0] ? c->tls_key : NULL,
 		.web_root = !c->web_root[0] ? NULL
 			    : !strcasecmp(c->web_root, "off") ? "" : c->web_root,
 	};
@@ -220,6 +233,11 @@ int main_api_start(const struct main_api_cfg *c, const char *store_url,
 	*ap = NULL;
 	if (!c->enabled)
 		return 0;
+	if (!c->tls_cert[0] != !c->tls_key[0]) {
+		LERR("[api] needs both tls_cert and tls_key for HTTPS (only %s is set)",
+		     c->tls_cert[0] ? "tls_cert" : "tls_key");
+		return -EINVAL;
+	}
 	for (unsigned i = 0; i < c->ntokens; i++)
 		prm.token_sha256[i] = c->tokens[i];
 	err = api_start(ap, &prm);

@@ -81,6 +81,7 @@ struct main_api_cfg {
 	char tokens[API_TOKENS_MAX][API_SHA256_HEX + 1];   /* token_sha256 */
 	unsigned ntokens;
 	char web_root[512];        /* web_root: "" = built-in, "off" = none */
+	char tls_cert[512], tls_key[512];  /* HTTPS: PEM files, both or neither */
 };
 
 /** What /metrics reads from the daemon (borrowed; any may be NULL). */

@@ -52,6 +52,9 @@ struct api_prm {
 	/* The dashboard's files, served at / and /web/ without a token (copied);
 	 * NULL: the directory the build assembled, "": no dashboard. */
 	const char *web_root;
+	/* HTTPS: PEM files of the certificate (chain) and its private key,
+	 * read at start; both NULL = plain HTTP. */
+	const char *tls_cert, *tls_key;
 	void *arg;                         /* for metricsh */
 };
 

@@ -40,6 +40,7 @@ struct api {
 	uint16_t port;
 	struct api_counters cnt;
 	char *web_root;                    /* owned; prm.web_root points here */
+	char *tls_cert, *tls_key;          /* owned PEM texts (MHD borrows them), or NULL */
 };
 
 /* One request, from its first byte to its response. */

@@ -557,15 +557,55 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 /* Start and stop                                                       */
 /* ------------------------------------------------------------------ */
 
+/* A PEM file into a new NUL-terminated buffer; 0 or -errno (logged). */
+static int read_pem(const char *what, const char *path, char **out)
+{
+	enum { PEM_MAX = 1024 * 1024 };
+	FILE *f = fopen(path, "rb");
+	size_t n = 0;
+	char *b = NULL;
+	int err = 0;
+
+	if (!f) {
+		err = -errno;
+		LERR("cannot read %s path=\"%s\" err=%d (%s)", what, path, err, strerror(-err));
+		return err;
+	}
+	b = malloc(PEM_MAX + 1);
+	if (!b)
+		err = -ENOMEM;
+	else
+		n = fread(b, 1, PEM_MAX + 1, f);
+	if (!err && ferror(f))
+		err = -EIO;
+	if (!err && n <= PEM_MAX)
+		b[n] = 0;
+	if (!err && (n == 0 || n > PEM_MAX || !strstr(b, "-----BEGIN "))) {
+		LERR("%s is not a PEM file path=\"%s\"", what, path);
+		err = -EINVAL;
+	}
+	fclose(f);
+	if (err) {
+		free(b);
+		return err;
+	}
+	*out = b;
+	return 0;
+}
+
 int api_start(struct api **ap, const struct api_prm *prm)
 {
 	const union MHD_DaemonInfo *di;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	struct MHD_OptionItem opt[10];
+	unsigned no = 0;
 	char addr[SA_FMT_MAX];
+	const char *scheme = "http";
 	struct api *a;
 	int err;
 
-	if (!ap || !prm || !prm->store_url || prm->ntokens > API_TOKENS_MAX)
+	if (!ap || !prm || !prm->store_url || prm->ntokens > API_TOKENS_MAX ||
+	    !prm->tls_cert != !prm->tls_key)
 		return -EINVAL;
 	a = calloc(1, sizeof(*a));
 	if (!a)
@@ -581,6 +621,7 @@ int api_start(struct api **ap, const struct api_prm *prm)
 		a->prm.token_sha256[i] = a->tokens[i];
 	}
 	a->prm.store_url = NULL;   /* borrowed from the caller: not kept */
+	a->prm.tls_cert = a->prm.tls_key = NULL;
 #ifdef TL_WEB_ROOT
 	a->web_root = strdup(prm->web_root ? prm->web_root : TL_WEB_ROOT);
 #else
@@ -591,24 +632,45 @@ int api_start(struct api **ap, const struct api_prm *prm)
 		goto out;
 	}
 	a->prm.web_root = a->web_root;
+	if (prm->tls_cert) {
+		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+			LERR("HTTPS asked for (tls_cert) but libmicrohttpd was built without TLS");
+			err = -ENOTSUP;
+			goto out;
+		}
+		if ((err = read_pem("tls_cert", prm->tls_cert, &a->tls_cert)) ||
+		    (err = read_pem("tls_key", prm->tls_key, &a->tls_key)))
+			goto out;
+		flags |= MHD_USE_TLS;
+		scheme = "https";
+	}
 	err = store_open(&a->st, prm->store_url);
 	if (err)
 		goto out;
 	if (sa_af(&prm->listen) == AF_INET6)
 		flags |= MHD_USE_IPv6;
+	opt[no++] = (struct MHD_OptionItem){ MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)mhd_log, a };
+	opt[no++] = (struct MHD_OptionItem){ MHD_OPTION_SOCK_ADDR, 0, &a->prm.listen.u.sa };
+	opt[no++] = (struct MHD_OptionItem){ MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed,
+					     a };
+	opt[no++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT, 256, NULL };
+	opt[no++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT, 60, NULL };
+	if (a->tls_cert) {
+		opt[no++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, a->tls_cert };
+		opt[no++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, a->tls_key };
+	}
+	opt[no] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
 	/* One internal thread: requests are handled one at a time on it, so
 	 * its store connection is never shared. */
+	errno = 0;
 	a->mhd = MHD_start_daemon(flags, sa_port(&prm->listen), NULL, NULL, on_request, a,
-				  MHD_OPTION_EXTERNAL_LOGGER, mhd_log, a,
-				  MHD_OPTION_SOCK_ADDR, &prm->listen.u.sa,
-				  MHD_OPTION_NOTIFY_COMPLETED, on_completed, a,
-				  MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
-				  MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-				  MHD_OPTION_END);
+				  MHD_OPTION_ARRAY, opt, MHD_OPTION_END);
 	if (!a->mhd) {
-		err = errno ? -errno : -EADDRINUSE;
-		LERR("cannot listen listen=http://%s err=%d (%s)",
-		     sa_fmt(&prm->listen, addr, sizeof(addr)), err, strerror(-err));
+		err = errno == EADDRINUSE || !a->tls_cert ? (errno ? -errno : -EADDRINUSE)
+							   : -EINVAL;
+		LERR("cannot listen listen=%s://%s err=%d (%s)%s", scheme,
+		     sa_fmt(&prm->listen, addr, sizeof(addr)), err, strerror(-err),
+		     a->tls_cert ? " (or the certificate and key do not go together)" : "");
 		goto out;
 	}
 	di = MHD_get_daemon_info(a->mhd, MHD_DAEMON_INFO_BIND_PORT);
@@ -617,7 +679,7 @@ int api_start(struct api **ap, const struct api_prm *prm)
 		struct sa shown = prm->listen;
 
 		sa_set_port(&shown, a->port);
-		LINFO("listening listen=http://%s config_tokens=%u web_root=\"%s\"",
+		LINFO("listening listen=%s://%s config_tokens=%u web_root=\"%s\"", scheme,
 		      sa_fmt(&shown, addr, sizeof(addr)), prm->ntokens,
 		      *a->web_root ? a->web_root : "off");
 	}
@@ -627,6 +689,8 @@ out:
 			MHD_stop_daemon(a->mhd);
 		store_close(a->st);
 		free(a->web_root);
+		free(a->tls_cert);
+		free(a->tls_key);
 		free(a);
 	}
 	else {
@@ -649,5 +713,7 @@ void api_stop(struct api *a)
 	LINFO("stopped requests=%llu unauthorized=%llu",
 	      (unsigned long long)a->cnt.requests, (unsigned long long)a->cnt.unauthorized);
 	free(a->web_root);
+	free(a->tls_cert);
+	free(a->tls_key);
 	free(a);
 }

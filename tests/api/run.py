@@ -12,6 +12,7 @@ Exit status: 0 pass, 1 fail. Standard library only.
 
 import argparse
 import hashlib
+import http.client
 import json
 import os
 import re
@@ -740,6 +741,67 @@ def t_route_explain(ctx):
         time.sleep(0.1)
     check(d["attempts"][0]["carrier"] == "carrier-a", "still routed to a disabled carrier")
     ctx.stop()
+
+
+@test
+def t_tls(ctx):
+    """[api] tls_cert/tls_key: HTTPS with a certificate the test makes;
+    plain HTTP is refused on that port; trunkctl checks the certificate
+    (--cacert); half a TLS config or a file that is not PEM stops the
+    daemon at start with a message naming it."""
+    import ssl
+    cert, key = os.path.join(ctx.tmp, "cert.pem"), os.path.join(ctx.tmp, "key.pem")
+    p = subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj",
+                        "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", key, "-out", cert], capture_output=True, text=True, timeout=60)
+    check(p.returncode == 0, "openssl: " + p.stderr)
+    ctx.start(api_extra="tls_cert = %s\ntls_key = %s" % (cert, key))
+    check("listen=https://127.0.0.1:%d" % ctx.port in ctx.text(), "no https listen line")
+    tls = ssl.create_default_context(cafile=cert)
+    url = "https://127.0.0.1:%d/api/customers" % ctx.port
+    rq = urllib.request.Request(url, headers={"Authorization": "Bearer " + ctx.token})
+    with urllib.request.urlopen(rq, timeout=30, context=tls) as r:
+        check(r.status == 200 and "items" in json.loads(r.read()), "GET over https")
+    try:
+        urllib.request.urlopen(urllib.request.Request(url), timeout=30, context=tls)
+        check(False, "no token over https was accepted")
+    except urllib.error.HTTPError as e:
+        check(e.code == 401, "no token over https: %d" % e.code)
+    try:
+        urllib.request.urlopen("http://127.0.0.1:%d/api/health" % ctx.port, timeout=10)
+        check(False, "plain HTTP answered on the HTTPS port")
+    except (urllib.error.URLError, ConnectionError, http.client.HTTPException):
+        pass
+    tc = os.path.join(os.path.dirname(ctx.trunkline), "tools", "trunkctl", "trunkctl")
+    if os.path.exists(tc):
+        base = [tc, "--server", "https://127.0.0.1:%d" % ctx.port, "--token", ctx.token]
+        p = subprocess.run(base + ["--cacert", cert, "customers", "list"], capture_output=True,
+                           text=True, timeout=30)
+        check(p.returncode == 0 and "demo" in p.stdout, "trunkctl --cacert: %r" % (p,))
+        p = subprocess.run(base + ["customers", "list"], capture_output=True, text=True,
+                           timeout=30)
+        check(p.returncode == 1 and "certificate" in p.stderr.lower(),
+              "trunkctl without the CA: %r" % (p,))
+    ctx.stop()
+    # Misconfigurations stop the daemon with a clear message.
+    notpem = os.path.join(ctx.tmp, "notpem.txt")
+    with open(notpem, "w") as f:
+        f.write("hello\n")
+    for extra, msg in (("tls_cert = %s" % cert, "needs both tls_cert and tls_key"),
+                       ("tls_cert = %s\ntls_key = %s" % (notpem, key), "tls_cert is not a PEM file"),
+                       ("tls_cert = %s\ntls_key = %s" % (cert, os.path.join(ctx.tmp, "none.pem")),
+                        "cannot read tls_key")):
+        conf = os.path.join(ctx.tmp, "bad.conf")
+        with open(conf, "w") as f:
+            f.write("[sip]\nlisten = udp:127.0.0.1:%d\n[store]\nurl = %s\n[api]\n"
+                    "listen = 127.0.0.1:%d\n%s\n" % (free_port(), ctx.url, free_port(False), extra))
+        p = subprocess.run([ctx.trunkline, "-c", conf], capture_output=True, text=True,
+                           env=ctx.env, cwd=ctx.tmp, timeout=30)
+        out = p.stdout + p.stderr
+        check(p.returncode != 0 and msg in out, "%s: exit %d:\n%s" % (extra, p.returncode, out))
+        for m in SAN_MARKERS:
+            check(m not in out, "sanitizer report:\n" + out)
 
 
 @test

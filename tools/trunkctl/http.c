@@ -170,6 +170,10 @@ static int perform(struct ctl *c, CURL *h, const char *method, const char *path,
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	/* The token must not follow a redirect to another host. */
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	/* https: the server's certificate is checked against the system's
+	 * CAs, or this bundle (a self-signed certificate, a private CA). */
+	if (c->cacert)
+		curl_easy_setopt(h, CURLOPT_CAINFO, c->cacert);
 	cc = curl_easy_perform(h);
 	if (cc != CURLE_OK) {
 		err = fail(c, EX_SERVER, "%s %s: %s", method, c->server, curl_easy_strerror(cc));

@@ -41,6 +41,8 @@ static const char main_help[] =
 	"                   (else $TRUNKCTL_SERVER, else server= in the config file)\n"
 	"  --token TOKEN    bearer token (else $TRUNKCTL_TOKEN, else token= in the file)\n"
 	"  --config FILE    config file (default ~/.config/trunkctl/config)\n"
+	"  --cacert FILE    CA certificates (PEM) that sign an https server's certificate\n"
+	"                   (else $TRUNKCTL_CACERT, else the system's)\n"
 	"  --json           print the server's JSON instead of tables\n"
 	"  -q, --quiet      print only ids of what is added; no progress bar\n"
 	"  -h, --help       this help; 'trunkctl COMMAND --help' for a command\n"
@@ -49,7 +51,7 @@ static const char main_help[] =
 	"or not supported, 4 refused values (the fields are named), 5 authentication.\n";
 
 struct global {
-	const char *server, *token, *config;
+	const char *server, *token, *config, *cacert;
 	bool json, quiet, help;
 };
 
@@ -61,8 +63,8 @@ static int take_globals(struct ctl *c, struct global *g, int *argc, char **argv)
 	for (i = 0; i < *argc; i++) {
 		const char *a = argv[i];
 		const char **dst = NULL;
-		const char *names[] = { "--server", "--token", "--config" };
-		const char **dsts[] = { &g->server, &g->token, &g->config };
+		const char *names[] = { "--server", "--token", "--config", "--cacert" };
+		const char **dsts[] = { &g->server, &g->token, &g->config, &g->cacert };
 
 		if (!strcmp(a, "--")) {
 			while (i < *argc)
@@ -77,7 +79,7 @@ static int take_globals(struct ctl *c, struct global *g, int *argc, char **argv)
 			g->quiet = true;
 			continue;
 		}
-		for (size_t k = 0; k < 3; k++) {
+		for (size_t k = 0; k < 4; k++) {
 			size_t l = strlen(names[k]);
 
 			if (!strncmp(a, names[k], l) && (a[l] == '=' || !a[l])) {
@@ -163,6 +165,9 @@ static int setup(struct ctl *c, struct global *g, bool need_token, char **cs, ch
 
 	c->server = g->server ? g->server : getenv("TRUNKCTL_SERVER");
 	c->token = g->token ? g->token : getenv("TRUNKCTL_TOKEN");
+	c->cacert = g->cacert ? g->cacert : getenv("TRUNKCTL_CACERT");
+	if (c->cacert && !*c->cacert)
+		c->cacert = NULL;
 	if (c->server && !*c->server)
 		c->server = NULL;
 	if (c->token && !*c->token)
@@ -227,18 +232,18 @@ int cmd_completion(struct ctl *c, int argc, char **argv)
 	       "  _init_completion 2>/dev/null || {\n"
 	       "    cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}\n"
 	       "    words=(\"${COMP_WORDS[@]}\"); cword=$COMP_CWORD; }\n"
-	       "  local global=\"--server --token --config --json --quiet --help\"\n"
+	       "  local global=\"--server --token --config --cacert --json --quiet --help\"\n"
 	       "  local cmd=\"\" sub=\"\" i\n"
 	       "  for ((i = 1; i < cword; i++)); do\n"
 	       "    case ${words[i]} in\n"
-	       "      --server|--token|--config) ((i++)) ;;\n"
+	       "      --server|--token|--config|--cacert) ((i++)) ;;\n"
 	       "      -*) ;;\n"
 	       "      *) if [[ -z $cmd ]]; then cmd=${words[i]}; elif [[ -z $sub ]]; then "
 	       "sub=${words[i]}; fi ;;\n"
 	       "    esac\n"
 	       "  done\n"
 	       "  case $prev in\n"
-	       "    --config) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n"
+	       "    --config|--cacert) COMPREPLY=($(compgen -f -- \"$cur\")); return ;;\n"
 	       "    --server|--token|--limit|--cursor|--from|--to) return ;;\n"
 	       "  esac\n"
 	       "  if [[ -z $cmd ]]; then\n"

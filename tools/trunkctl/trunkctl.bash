@@ -5,17 +5,17 @@ _trunkctl()
   _init_completion 2>/dev/null || {
     cur=${COMP_WORDS[COMP_CWORD]}; prev=${COMP_WORDS[COMP_CWORD-1]}
     words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; }
-  local global="--server --token --config --json --quiet --help"
+  local global="--server --token --config --cacert --json --quiet --help"
   local cmd="" sub="" i
   for ((i = 1; i < cword; i++)); do
     case ${words[i]} in
-      --server|--token|--config) ((i++)) ;;
+      --server|--token|--config|--cacert) ((i++)) ;;
       -*) ;;
       *) if [[ -z $cmd ]]; then cmd=${words[i]}; elif [[ -z $sub ]]; then sub=${words[i]}; fi ;;
     esac
   done
   case $prev in
-    --config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --config|--cacert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --server|--token|--limit|--cursor|--from|--to) return ;;
   esac
   if [[ -z $cmd ]]; then

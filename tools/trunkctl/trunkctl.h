@@ -28,6 +28,7 @@ enum {
 struct ctl {
 	const char *server;        /* base URL without the trailing slash */
 	const char *token;
+	const char *cacert;        /* CA bundle for https (--cacert), NULL = system's */
 	const char *cmd;           /* "customers add": prefix of messages */
 	bool json;                 /* --json: raw JSON on stdout */
 	bool quiet;
