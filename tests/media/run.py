@@ -23,6 +23,7 @@ SDP that leaked either is easy to spot; the relay announces 127.0.0.1.
 """
 import argparse
 import copy
+import hashlib
 import math
 import os
 import random
@@ -39,6 +40,7 @@ import wave
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "scenarios"))
 import run as scen  # noqa: E402  (tests/scenarios/run.py)
+import urllib.request
 from run import (CARRIER_A_IP, CARRIER_B_IP, DIALLED, Daemon, Fail, Skip, check,  # noqa: E402
                  expect_ok, free_port, one_cdr, standard_topo, uac, uas, wait_until)
 
@@ -71,10 +73,22 @@ class MediaDaemon(Daemon):
 
     def _write_conf(self):
         super()._write_conf()
+        # The REST API too (its /metrics), with a token made for the test.
+        self.token = "tl_" + "".join(random.choice("abcdefghijklmnopqrstuvwxyz0123456789")
+                                     for _ in range(40))
+        self.api_port = free_port()
         with open(self.conf, "a") as f:
             f.write("[media]\nenable = yes\nbind4 = %s\nport_min = %d\nport_max = %d\n"
-                    "workers = 1\nrtp_timeout = %d\n%s"
-                    % (RELAY_IP, self.port_min, self.port_max, self.rtp_timeout, self.media))
+                    "workers = 1\nrtp_timeout = %d\n%s\n"
+                    "[api]\nlisten = 127.0.0.1:%d\ntoken_sha256 = %s\n"
+                    % (RELAY_IP, self.port_min, self.port_max, self.rtp_timeout, self.media,
+                       self.api_port, hashlib.sha256(self.token.encode()).hexdigest()))
+
+    def metrics(self):
+        rq = urllib.request.Request("http://127.0.0.1:%d/metrics" % self.api_port,
+                                    headers={"Authorization": "Bearer " + self.token})
+        with urllib.request.urlopen(rq, timeout=30) as r:
+            return r.read().decode()
 
 
 class RtpEndpoint:
@@ -295,6 +309,20 @@ def t_relay_both_ways(ctx):
     check(ep.received == CALLER_FRAMES, "the callee received %d RTP packets, SIPp sent %d"
           % (ep.received, CALLER_FRAMES))
     check(ep.sent == CALLEE_FRAMES, "the endpoint sent %d of %d" % (ep.sent, CALLEE_FRAMES))
+    # /metrics: one MOS and one jitter sample per leg (both received RTP),
+    # MOS in the 4.0-4.5 buckets on loopback, jitter under 20 ms.
+    text = {}
+
+    def scraped():
+        text["v"] = d.metrics()
+        return "\ntrunkline_media_mos_count 2\n" in text["v"]
+    check(wait_until(scraped, 10), "media histograms:\n" + "\n".join(
+        l for l in text.get("v", "").splitlines() if "media_" in l))
+    mos = dict(re.findall(r'^trunkline_media_mos_bucket\{le="([^"]+)"\} (\d+)$', text["v"], re.M))
+    jit = dict(re.findall(r'^trunkline_media_jitter_seconds_bucket\{le="([^"]+)"\} (\d+)$',
+                          text["v"], re.M))
+    check(mos.get("3.9") == "0" and mos.get("4.5") == "2", "MOS buckets %r" % mos)
+    check(jit.get("0.02") == "2", "jitter buckets %r" % jit)
     d.stop()
     c = one_cdr(d, "relayed call")
     scen.check_answered_cdr(c, ids, ids["a"], "caller", "relayed call")
