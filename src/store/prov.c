@@ -622,8 +622,16 @@ struct store_bulk {
 	const struct kind *k;
 	struct store_stmt *s;     /* owned: the one INSERT, reused per row */
 	bool failed;              /* an add failed: end rolls back */
+	bool bump_gen;            /* row triggers are off: end bumps the generation */
 	uint64_t rows;
 };
+
+/* Leave the backend's bulk-load settings (after COMMIT or ROLLBACK). */
+static void bulk_off(struct store_bulk *b)
+{
+	if (b->st->be->bulk)
+		b->st->be->bulk(b->st, false);
+}
 
 int store_rate_bulk_begin(struct store *st, enum store_deck deck, struct store_bulk **bp)
 {
@@ -643,9 +651,13 @@ int store_rate_bulk_begin(struct store *st, enum store_deck deck, struct store_b
 	err = st->be->begin(st);
 	if (err)
 		goto out;
+	/* before the prepare: the INSERT is compiled with the settings */
+	b->bump_gen = st->be->bulk && st->be->bulk(st, true) == 1;
 	err = stmt_prepare(st, sql, &b->s);
-	if (err)
+	if (err) {
 		st->be->exec(st, "ROLLBACK");
+		bulk_off(b);
+	}
 out:
 	if (err)
 		free(b);
@@ -688,7 +700,11 @@ int store_rate_bulk_end(struct store_bulk *b, bool commit)
 	st = b->st;
 	st->be->finalize(b->s);
 	if (commit && !b->failed) {
-		err = st->be->exec(st, "COMMIT");
+		/* what the row triggers would have done, once for all rows */
+		if (b->bump_gen && b->rows)
+			err = st->be->exec(st, "UPDATE prov_generation SET gen = gen + 1 WHERE id = 1");
+		if (!err)
+			err = st->be->exec(st, "COMMIT");
 		if (err)
 			st->be->exec(st, "ROLLBACK");
 		else
@@ -702,6 +718,7 @@ int store_rate_bulk_end(struct store_bulk *b, bool commit)
 		memcpy(st->errmsg, msg, sizeof(msg));
 		err = b->failed ? -ECANCELED : 0;
 	}
+	bulk_off(b);
 	free(b);
 	return err;
 }

@@ -52,6 +52,12 @@ struct store_backend {
 	int64_t (*col_i64)(struct store_stmt *s, int i);
 	const char *(*col_text)(struct store_stmt *s, int i);  /* NULL for SQL NULL */
 	bool (*col_null)(struct store_stmt *s, int i);
+	/** Session settings for a bulk load inside the open transaction
+	 *  (on), or back to the usual ones (off, after its COMMIT or ROLLBACK).
+	 *  Returns 1 when, while on, row triggers do not run, so the caller
+	 *  bumps the provisioning generation itself; 0 otherwise. May be
+	 *  NULL (nothing changes). */
+	int (*bulk)(struct store *st, bool on);
 	const struct store_migration *migrations;   /* ends with version 0 */
 };
 

@@ -557,7 +557,10 @@ def t_tariffs_rates(ctx):
             ("prefix,fee\n", "header", 1, None),
             ("1,1\n2,2,3,4,5,6,7\n", "row", 2, 7),
             ('1,"1\n', "row", 1, None),
-            ("4420,5\n", "prefix", 1, 1)):       # duplicate of the JSON rate above
+            ("4420,5\n", "prefix", 1, 1),        # duplicate of the JSON rate above
+            # the first duplicate line, whatever order the import inserts in
+            ("prefix,rate\n49,0.1\n34,0.2\n48,0.3\n34,0.4\n12,0.5\n12,0.6\n", "prefix", 5, 1),
+            ("prefix,rate\n55,1\n4420,1\n56,1x\n", "prefix", 3, 1)):   # before a bad line
         d = problem(ctx.req("POST", R, raw=body, ctype="text/csv"), 422, field)
         e = d["errors"][0]
         check(e["line"] == line and e.get("column") == col, "%r: %r" % (body, e))
