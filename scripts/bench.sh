@@ -30,6 +30,9 @@ if [ -x "$build/bench/bench_media" ]; then
   "$build/bench/bench_media" || rc=1
 fi
 echo
+echo "== rate-deck import: 1,000,000 rows through the API and trunkctl (bench/import/run.sh)"
+"$root/bench/import/run.sh" "$build" || rc=1
+echo
 echo "== calls: the termination job under SIPp, trunkline vs Kamailio (bench/calls/run.sh)"
 "$root/bench/calls/run.sh" "$build" || rc=1
 exit $rc
