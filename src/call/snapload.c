@@ -292,8 +292,8 @@ int snap_load(struct store *st, struct route_snap **snapp, uint64_t *genp)
 	    (err = store_foreach_number(st, 0, on_number, &l)) ||
 	    (err = store_foreach_carrier(st, 0, on_carrier, &l)) ||
 	    (err = store_foreach_gateway(st, 0, on_gateway, &l)) ||
-	    (err = store_foreach_rate(st, STORE_DECK_CARRIER, 0, on_rate, &l)) ||
-	    (err = store_foreach_rate(st, STORE_DECK_TARIFF, 0, on_tariff_rate, &l)))
+	    (err = store_load_rates(st, STORE_DECK_CARRIER, on_rate, &l)) ||
+	    (err = store_load_rates(st, STORE_DECK_TARIFF, on_tariff_rate, &l)))
 		goto out;
 	err = route_snap_build(l.b, &snap);
 out:

@@ -235,6 +235,9 @@ void store_rate_reset(struct store_rate *row);
  *  effective_from) order. */
 int store_foreach_rate(struct store *st, enum store_deck deck, int64_t owner_id,
 		       store_rate_h *h, void *arg);
+/** Every rate of a deck in storage order (a table scan): for bulk readers
+ *  that sort themselves, such as the routing snapshot. */
+int store_load_rates(struct store *st, enum store_deck deck, store_rate_h *h, void *arg);
 
 /**
  * Bulk rate import: one prepared statement in one transaction.
