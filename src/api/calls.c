@@ -94,28 +94,23 @@ static json_t *call_json(struct api_req *r, const struct call_info *c, int64_t n
 	return o;
 }
 
-/* The daemon's calls, or NULL after answering 503/500. */
-static struct call_info *calls_get(struct api_req *r, size_t *n)
+/* The calls f selects into pg; false after answering 503/500. */
+static bool calls_get(struct api_req *r, const struct call_filter *f, struct call_page *pg)
 {
-	struct call_info *v;
 	int err;
 
 	if (!r->api->prm.uas) {
 		api_problem(r, 503, NULL, "this server carries no calls (no SIP side)");
-		return NULL;
+		return false;
 	}
-	err = uas_calls(r->api->prm.uas, &v, n, WORKER_WAIT_MS);
+	err = uas_calls(r->api->prm.uas, f, pg, WORKER_WAIT_MS);
 	if (err) {
 		api_problem(r, err == -ETIMEDOUT ? 503 : 500, NULL, "calls not listed: %s",
 			    err == -ETIMEDOUT ? "a SIP worker did not answer in time"
 					      : "out of memory");
-		return NULL;
+		return false;
 	}
-	if (!v)
-		v = calloc(1, sizeof(*v));    /* an empty list, distinct from failure */
-	if (!v)
-		api_problem(r, 500, NULL, "out of memory");
-	return v;
+	return true;
 }
 
 static int int_param(struct api_req *r, const char *name, int64_t max, int64_t *out)
@@ -139,88 +134,74 @@ static int int_param(struct api_req *r, const char *name, int64_t max, int64_t *
 /* GET /api/calls?customer_id=&carrier_id=&direction=&state=&number=&limit=&cursor= */
 void api_h_calls_list(struct api_req *r, const void *arg)
 {
+	static const char *const states[] = { "setup", "ringing", "answered" };
 	const char *dir = api_query(r, "direction"), *state = api_query(r, "state");
 	const char *num = api_query(r, "number");
 	int64_t cust, carr, limit, cursor, now = wall_now();
-	struct call_info *v;
-	size_t n, shown = 0, total = 0;
+	struct call_filter f = { 0 };
+	struct call_page pg;
 	json_t *items, *o;
-	uint64_t last = 0;
-	bool more = false;
 
 	(void)arg;
-	int_param(r, "customer_id", INT64_MAX, &cust);
-	int_param(r, "carrier_id", INT64_MAX, &carr);
+	int_param(r, "customer_id", UINT32_MAX, &cust);
+	int_param(r, "carrier_id", UINT32_MAX, &carr);
 	int_param(r, "limit", API_LIMIT_MAX, &limit);
 	int_param(r, "cursor", INT64_MAX, &cursor);
 	if (dir && strcmp(dir, "in") && strcmp(dir, "out"))
 		api_field_err(r, "direction", "expected in or out");
-	if (state && strcmp(state, "setup") && strcmp(state, "ringing") && strcmp(state, "answered"))
-		api_field_err(r, "state", "expected setup, ringing or answered");
+	if (state) {
+		for (unsigned i = 0; i < ARRAY_SIZE(states); i++)
+			if (!strcmp(state, states[i]))
+				f.phase = (int)i + 1;
+		if (!f.phase)
+			api_field_err(r, "state", "expected setup, ringing or answered");
+	}
 	if (num && (!*num || strlen(num) > 64))
 		api_field_err(r, "number", "expected a number (part of caller, dialled or E.164)");
 	if (api_has_errors(r)) {
 		api_invalid(r);
 		return;
 	}
-	if (!limit)
-		limit = API_LIMIT_DEFAULT;
-	if (!(v = calls_get(r, &n)))
+	f.customer_id = (uint32_t)cust;
+	f.carrier_id = (uint32_t)carr;
+	f.dir = !dir ? 0 : !strcmp(dir, "out") ? 1 : 2;
+	f.number = num;
+	f.after_id = (uint64_t)cursor;
+	f.limit = limit ? (size_t)limit : API_LIMIT_DEFAULT;
+	if (!calls_get(r, &f, &pg))
 		return;
 	items = json_array();
-	for (size_t i = 0; i < n; i++) {
-		const struct call_info *c = &v[i];
-
-		if ((cust && c->customer_id != cust) || (carr && c->carrier_id != carr) ||
-		    (dir && c->outbound != !strcmp(dir, "out")) ||
-		    (state && strcmp(state, phase_name[c->phase])) ||
-		    (num && !strstr(c->caller, num) && !strstr(c->dialled, num) &&
-		     !strstr(c->e164, num)))
-			continue;
-		total++;
-		if (c->id <= (uint64_t)cursor)
-			continue;
-		if (shown == (size_t)limit) {
-			more = true;
-			continue;
-		}
-		json_array_append_new(items, call_json(r, c, now));
-		last = c->id;
-		shown++;
-	}
-	free(v);
+	for (size_t i = 0; i < pg.n; i++)
+		json_array_append_new(items, call_json(r, &pg.v[i], now));
 	o = json_object();
 	json_object_set_new(o, "items", items);
-	json_object_set_new(o, "total", json_integer((json_int_t)total));
-	if (more) {
+	json_object_set_new(o, "total", json_integer((json_int_t)pg.total));
+	if (pg.more && pg.n) {
 		char b[32];
 
-		snprintf(b, sizeof(b), "%llu", (unsigned long long)last);
+		snprintf(b, sizeof(b), "%llu", (unsigned long long)pg.v[pg.n - 1].id);
 		json_object_set_new(o, "next_cursor", json_string(b));
 	} else {
 		json_object_set_new(o, "next_cursor", json_null());
 	}
+	free(pg.v);
 	api_reply_json(r, 200, o);
 }
 
 /* GET /api/calls/{id} */
 void api_h_calls_get(struct api_req *r, const void *arg)
 {
-	struct call_info *v;
-	size_t n;
+	struct call_filter f = { .id = (uint64_t)r->param[0] };
+	struct call_page pg;
 
 	(void)arg;
-	if (!(v = calls_get(r, &n)))
+	if (!calls_get(r, &f, &pg))
 		return;
-	for (size_t i = 0; i < n; i++) {
-		if (v[i].id == (uint64_t)r->param[0]) {
-			api_reply_json(r, 200, call_json(r, &v[i], wall_now()));
-			free(v);
-			return;
-		}
-	}
-	free(v);
-	api_problem(r, 404, NULL, "no call %lld in progress", (long long)r->param[0]);
+	if (pg.n)
+		api_reply_json(r, 200, call_json(r, &pg.v[0], wall_now()));
+	else
+		api_problem(r, 404, NULL, "no call %lld in progress", (long long)r->param[0]);
+	free(pg.v);
 }
 
 /* DELETE /api/calls/{id}: hang up. */

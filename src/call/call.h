@@ -130,14 +130,36 @@ struct call_info {
 	bool relayed;                      /* media through the relay */
 };
 
+/** Which calls uas_calls copies. Zero = any for every field. */
+struct call_filter {
+	uint64_t id;                       /* this call only */
+	uint32_t customer_id, carrier_id;
+	int dir;                           /* 0 any, 1 outbound, 2 inbound */
+	int phase;                         /* 0 any, else enum call_phase + 1 */
+	const char *number;                /* part of caller, dialled or E.164 */
+	uint64_t after_id;                 /* page: ids above this (cursor) */
+	size_t limit;                      /* page size, 0 = all */
+};
+
+/** A page of calls: v[0..n) in id order (malloc'd, free() it; NULL when
+ *  none), total = calls matching the filter (cursor aside), more = some
+ *  beyond this page. */
+struct call_page {
+	struct call_info *v;
+	size_t n, total;
+	bool more;
+};
+
 /**
- * Every call in progress, in id order: *out gets a malloc'd array (free()
- * it; NULL when none) and *n its length. Each worker copies its own
- * calls, so nothing is read while it changes; waits up to timeout_ms for
- * them. 0, -ENOMEM, or -ETIMEDOUT (a worker did not answer; nothing is
- * returned).
+ * The calls in progress that f selects, a page at a time. Each worker
+ * filters and copies its own calls on its own loop (so nothing is read
+ * while it changes), and copies only the page's candidates: a page of
+ * 100 out of 30,000 calls copies at most 100 per worker. Waits up to
+ * timeout_ms for the workers. 0, -ENOMEM, or -ETIMEDOUT (a worker did
+ * not answer; nothing is returned).
  */
-int uas_calls(struct uas *u, struct call_info **out, size_t *n, uint32_t timeout_ms);
+int uas_calls(struct uas *u, const struct call_filter *f, struct call_page *pg,
+	      uint32_t timeout_ms);
 /**
  * Hang up call id now, as the operator: an answered call gets a BYE on
  * both legs, a call being set up a CANCEL towards the callee and 480

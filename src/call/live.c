@@ -27,6 +27,7 @@ struct ask {
 	unsigned pending;             /* jobs not finished */
 	struct call_info *v;          /* owned: collected calls */
 	size_t n, cap;
+	size_t total, after;          /* matching; matching above the cursor */
 	bool oom;
 	uint64_t id;                  /* hang-up: the call */
 	int result;                   /* hang-up: 0 / -ENOENT */
@@ -121,39 +122,130 @@ static void info_of(const struct call *c, struct call_info *i)
 struct list_job {
 	struct uas *u;                /* borrowed */
 	struct ask *a;                /* one reference */
+	struct call_filter f;         /* copy (f.number borrowed: the asker waits) */
 };
+
+static bool matches(const struct call *c, const struct call_filter *f)
+{
+	enum call_phase ph;
+
+	if (c->state == CS_ENDED || (f->id && c->id != f->id) ||
+	    (f->customer_id && c->customer_id != f->customer_id))
+		return false;
+	if (f->carrier_id) {
+		const struct attempt *at = c->cur < c->natt ? &c->att[c->cur] : NULL;
+		uint32_t carrier = c->dir == STORE_DIR_IN ? c->carrier_in : at ? at->carrier_id : 0;
+
+		if (carrier != f->carrier_id)
+			return false;
+	}
+	if ((f->dir == 1 && c->dir != STORE_DIR_OUT) || (f->dir == 2 && c->dir != STORE_DIR_IN))
+		return false;
+	ph = c->state == CS_ANSWERED ? CALL_PHASE_ANSWERED
+	     : c->ring_ms ? CALL_PHASE_RINGING : CALL_PHASE_SETUP;
+	if (f->phase && (int)ph != f->phase - 1)
+		return false;
+	return !f->number || strstr(c->caller, f->number) || strstr(c->dialled, f->number) ||
+	       strstr(c->e164, f->number);
+}
+
+/* Keep the cap smallest ids offered, as a max-heap in h[0..*n). */
+static void heap_offer(uint64_t *h, size_t *n, size_t cap, uint64_t id)
+{
+	size_t i;
+
+	if (*n < cap) {
+		for (i = (*n)++; i && h[(i - 1) / 2] < id; i = (i - 1) / 2)
+			h[i] = h[(i - 1) / 2];
+		h[i] = id;
+		return;
+	}
+	if (id >= h[0])
+		return;
+	/* the largest leaves: sift id down from the root's place */
+	for (i = 0;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		uint64_t big = id;
+
+		if (l < *n && h[l] > big) {
+			m = l;
+			big = h[l];
+		}
+		if (r < *n && h[r] > big)
+			m = r;
+		if (m == i)
+			break;
+		h[i] = h[m];
+		i = m;
+	}
+	h[i] = id;
+}
+
+static int cmp_u64(const void *x, const void *y)
+{
+	uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+
+	return a < b ? -1 : a > b;
+}
+
+/* Append a copy of c to the collection (under a->lock). */
+static bool collect(struct ask *a, const struct call *c)
+{
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 64;
+		struct call_info *v = realloc(a->v, cap * sizeof(*v));
+
+		if (!v)
+			return false;
+		a->v = v;
+		a->cap = cap;
+	}
+	info_of(c, &a->v[a->n++]);
+	return true;
+}
 
 static void list_on_worker(void *arg)
 {
 	struct list_job *j = arg;
 	struct loop *loop = loop_current();
+	const struct call_filter *f = &j->f;
 	struct ask *a = j->a;
 	struct uas *u = j->u;
+	size_t cap = f->limit ? f->limit + 1 : 0, nh = 0, total = 0, after = 0;
+	uint64_t *heap = cap ? malloc(cap * sizeof(*heap)) : NULL;
+	bool oom = cap && !heap;
 
-	free(j);
 	/* Calls are listed under uas->lock and change only on their loop,
-	 * which is this one: reading them here is safe. */
+	 * which is this one: reading them here is safe. A page copies only
+	 * its candidates: the limit + 1 smallest ids above the cursor. */
 	pthread_mutex_lock(&u->lock);
-	for (const struct call *c = u->calls; c; c = c->next) {
-		if (c->loop != loop || c->state == CS_ENDED)
+	for (const struct call *c = u->calls; c && !oom; c = c->next) {
+		if (c->loop != loop || !matches(c, f))
 			continue;
-		pthread_mutex_lock(&a->lock);
-		if (a->n == a->cap) {
-			size_t cap = a->cap ? a->cap * 2 : 64;
-			struct call_info *v = realloc(a->v, cap * sizeof(*v));
-
-			if (!v) {
-				a->oom = true;
-				pthread_mutex_unlock(&a->lock);
-				break;
-			}
-			a->v = v;
-			a->cap = cap;
-		}
-		info_of(c, &a->v[a->n++]);
-		pthread_mutex_unlock(&a->lock);
+		total++;
+		if (c->id <= f->after_id)
+			continue;
+		after++;
+		if (heap)
+			heap_offer(heap, &nh, cap, c->id);
 	}
+	if (heap && nh > 1)
+		qsort(heap, nh, sizeof(*heap), cmp_u64);
+	pthread_mutex_lock(&a->lock);
+	for (const struct call *c = u->calls; c && !oom; c = c->next) {
+		if (c->loop != loop || c->id <= f->after_id || !matches(c, f))
+			continue;
+		if (heap && !bsearch(&c->id, heap, nh, sizeof(*heap), cmp_u64))
+			continue;
+		oom = !collect(a, c);
+	}
+	a->total += total;
+	a->after += after;
+	a->oom |= oom;
+	pthread_mutex_unlock(&a->lock);
 	pthread_mutex_unlock(&u->lock);
+	free(heap);
+	free(j);
 	ask_done(a);
 }
 
@@ -164,13 +256,14 @@ static int by_id(const void *x, const void *y)
 	return a->id < b->id ? -1 : a->id > b->id;
 }
 
-int uas_calls(struct uas *u, struct call_info **out, size_t *n, uint32_t timeout_ms)
+int uas_calls(struct uas *u, const struct call_filter *f, struct call_page *pg,
+	      uint32_t timeout_ms)
 {
+	static const struct call_filter any;
 	struct ask *a;
 	int err = 0;
 
-	*out = NULL;
-	*n = 0;
+	memset(pg, 0, sizeof(*pg));
 	if (!u->tp)
 		return 0;
 	a = ask_alloc();
@@ -184,6 +277,7 @@ int uas_calls(struct uas *u, struct call_info **out, size_t *n, uint32_t timeout
 			continue;
 		j->u = u;
 		j->a = mem_ref(a);
+		j->f = f ? *f : any;
 		pthread_mutex_lock(&a->lock);
 		a->pending++;
 		pthread_mutex_unlock(&a->lock);
@@ -198,11 +292,15 @@ int uas_calls(struct uas *u, struct call_info **out, size_t *n, uint32_t timeout
 	if (!err && a->oom)
 		err = -ENOMEM;
 	if (!err) {
+		size_t limit = f ? f->limit : 0;
+
 		pthread_mutex_lock(&a->lock);
 		if (a->n)
 			qsort(a->v, a->n, sizeof(*a->v), by_id);
-		*out = a->v;
-		*n = a->n;
+		pg->v = a->v;
+		pg->n = limit && a->n > limit ? limit : a->n;
+		pg->total = a->total;
+		pg->more = limit && a->after > limit;
 		a->v = NULL;
 		pthread_mutex_unlock(&a->lock);
 	}

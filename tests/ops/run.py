@@ -116,9 +116,9 @@ def t_calls_live(ctx):
     a_port = free_port(CARRIER_A_IP, tcp=False)
     topo, ids = standard_topo(a_port, free_port(CARRIER_B_IP, tcp=False))
     d = OpsDaemon(ctx, topo).start()
-    carrier = uas(ctx, "carrier-a", "uas_answer.xml", CARRIER_A_IP, a_port, ring=100, calls=2)
-    cust = uac(ctx, d, "customer", "uac_wait_bye.xml", calls=2, extra=["-l", "2"])
-    items = wait_calls(d, 2, "answered")
+    carrier = uas(ctx, "carrier-a", "uas_answer.xml", CARRIER_A_IP, a_port, ring=100, calls=3)
+    cust = uac(ctx, d, "customer", "uac_wait_bye.xml", calls=3, extra=["-l", "3"])
+    items = wait_calls(d, 3, "answered")
     for c in items:
         check(c["direction"] == "out" and c["customer_id"] == ids["customer"]
               and c["trunk_id"] == ids["trunk"] and c["carrier_id"] == ids["a"]
@@ -131,21 +131,31 @@ def t_calls_live(ctx):
         check(c["answer"] and c["ring"] and c["setup"] <= c["ring"] <= c["answer"],
               "times %r" % c)
         check(c["media"] == "direct" and c["duration_s"] >= 0, "media/duration %r" % c)
-    first, second = sorted(c["id"] for c in items)
-    one = d.get("/api/calls/%d" % first)
-    check(one["id"] == first and one["call_id"] == items[0]["call_id"] or
-          one["call_id"] == items[1]["call_id"], "GET one: %r" % one)
-    # Filters and paging.
+    ids3 = sorted(c["id"] for c in items)
+    check([c["id"] for c in items] == ids3, "not in id order: %r" % [c["id"] for c in items])
+    first, second, third = ids3
+    one = d.get("/api/calls/%d" % second)
+    check(one["id"] == second and one["call_id"] in [c["call_id"] for c in items],
+          "GET one: %r" % one)
+    # Filters and paging: a page at a time, by id.
     check(calls(d, "?state=ringing")["total"] == 0, "ringing filter")
+    check(calls(d, "?state=answered&direction=in")["total"] == 0, "direction filter")
     check(calls(d, "?customer_id=%d" % (ids["customer"] + 100))["total"] == 0, "customer filter")
-    check(calls(d, "?carrier_id=%d&direction=out" % ids["a"])["total"] == 2, "carrier filter")
-    check(calls(d, "?number=%s" % DIALLED[-6:])["total"] == 2, "number filter")
-    p1 = calls(d, "?limit=1")
-    check(len(p1["items"]) == 1 and p1["items"][0]["id"] == first and p1["next_cursor"],
-          "page 1 %r" % p1)
-    p2 = calls(d, "?limit=1&cursor=%s" % p1["next_cursor"])
-    check(len(p2["items"]) == 1 and p2["items"][0]["id"] == second and not p2["next_cursor"],
-          "page 2 %r" % p2)
+    check(calls(d, "?carrier_id=%d&direction=out" % ids["a"])["total"] == 3, "carrier filter")
+    check(calls(d, "?carrier_id=%d" % ids["b"])["total"] == 0, "other carrier")
+    check(calls(d, "?number=%s" % DIALLED[-6:])["total"] == 3, "number filter")
+    check(calls(d, "?number=999999999")["total"] == 0, "number filter, no match")
+    seen, cursor = [], ""
+    for page in range(3):
+        p = calls(d, "?limit=1" + cursor)
+        check(len(p["items"]) == 1 and p["total"] == 3, "page %d: %r" % (page, p))
+        seen.append(p["items"][0]["id"])
+        check(bool(p["next_cursor"]) == (page < 2), "page %d cursor: %r" % (page, p))
+        cursor = "&cursor=%s" % p["next_cursor"]
+    check(seen == ids3, "pages gave %r, expected %r" % (seen, ids3))
+    p = calls(d, "?limit=2&cursor=%d" % first)
+    check([c["id"] for c in p["items"]] == [second, third] and not p["next_cursor"],
+          "limit 2 after the first: %r" % p)
     # Bad queries name the field.
     problem(d, "/api/calls?state=talking", "state")
     problem(d, "/api/calls?limit=0", "limit")
@@ -154,31 +164,32 @@ def t_calls_live(ctx):
     # The same through trunkctl: the table, one call, a hang-up.
     out = trunkctl(ctx, d, "calls", "--carrier", "carrier-a")
     lines = out.strip().splitlines()
-    check(len(lines) == 3 and lines[0].split()[:3] == ["id", "state", "direction"]
+    check(len(lines) == 4 and lines[0].split()[:3] == ["id", "state", "direction"]
           and "answered" in lines[1] and "+" + DIALLED in lines[2], "trunkctl calls:\n" + out)
     out = trunkctl(ctx, d, "calls", "show", str(second))
     check(re.search(r"^b_call_id\s+%s" % re.escape(items[0]["b_call_id"]), out, re.M) or
           re.search(r"^b_call_id\s+%s" % re.escape(items[1]["b_call_id"]), out, re.M),
           "trunkctl calls show:\n" + out)
-    # Hang up both (the API, then trunkctl): BYE to the caller and to the
-    # carrier, each.
-    st, body = d.req("DELETE", "/api/calls/%d" % first)
-    check(st == 204, "DELETE /api/calls/%d: %d %r" % (first, st, body))
+    # Hang up all three (the API, then trunkctl): BYE to the caller and to
+    # the carrier, each.
+    for cid in (first, third):
+        st, body = d.req("DELETE", "/api/calls/%d" % cid)
+        check(st == 204, "DELETE /api/calls/%d: %d %r" % (cid, st, body))
     check("call %d hung up" % second in trunkctl(ctx, d, "calls", "hangup", str(second)),
           "trunkctl hangup")
     trunkctl(ctx, d, "calls", "hangup", str(second), code=3)
-    for cid in (first, second):
+    for cid in (first, second, third):
         problem(d, "/api/calls/%d" % cid, None, status=404)
         problem(d, "/api/calls/%d" % cid, None, method="DELETE", status=404)
     expect_ok(d, cust, carrier)
-    check(len(cust.received("BYE")) == 2 and len(carrier.received("BYE")) == 2,
+    check(len(cust.received("BYE")) == 3 and len(carrier.received("BYE")) == 3,
           "BYEs: caller %d, carrier %d" % (len(cust.received("BYE")),
                                           len(carrier.received("BYE"))))
     check(calls(d)["total"] == 0, "calls left after the hang-ups")
-    check(d.text().count("hang-up by the operator") == 2, "no log line per hang-up")
+    check(d.text().count("hang-up by the operator") == 3, "no log line per hang-up")
     d.stop()
     rows = d.cdrs()
-    check(len(rows) == 2, "CDRs: %r" % rows)
+    check(len(rows) == 3, "CDRs: %r" % rows)
     for r in rows:
         check(r["reason"] == "operator hangup" and r["disconnect_side"] == "system"
               and r["sip_code"] == 200 and r["answer_ms"], "CDR %r" % r)
