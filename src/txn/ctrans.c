@@ -11,10 +11,13 @@
  * state and the remembered 2xx tags are read off the owner loop (to answer
  * -ENOENT for a 2xx retransmission at once), under ct->lock.
  *
- * Memory: one block holds the struct and the copy of the request; the
- * keys are views into that copy. The ACK of a non-2xx and a CANCEL, both
- * rare, parse the request again on the stack instead of keeping a
- * struct sip_msg (~15 KB) per transaction.
+ * Memory: one block holds the struct and the bytes of its keys (branch,
+ * CSeq method, Call-ID), the copy of the request is apart: it is freed at
+ * the final response, after which the transaction only absorbs
+ * retransmitted finals (Completed, Accepted: timers D, K, M; the ACK of a
+ * non-2xx is kept). The ACK of a non-2xx and a CANCEL, both rare, parse
+ * the request again on the stack instead of keeping a struct sip_msg
+ * (~15 KB) per transaction.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -57,8 +60,10 @@ struct txn_cli {
 	char *cancel_reason;        /* owned: Reason header line or NULL */
 	uint64_t tags[TXN_FORK_TAGS];  /* hashes of the To tags of 2xx seen */
 	unsigned tagc;
+	char *req;                  /* owned: copy of the request, NULL after the final */
 	size_t reqlen;
-	char req[];                 /* copy of the request */
+	size_t keylen;              /* bytes of keys[] */
+	char keys[];                /* the bytes branch, cmethod and callid view */
 };
 
 /* What a response is matched by (§17.1.3). */
@@ -76,13 +81,16 @@ static inline int64_t heap_bytes(size_t n, bool mem)
 static void cli_destroy(void *arg)
 {
 	struct txn_cli *ct = arg;
-	int64_t bytes = heap_bytes(sizeof(*ct) + ct->reqlen, true);
+	int64_t bytes = heap_bytes(sizeof(*ct) + ct->keylen, true);
 
+	if (ct->req)
+		bytes += heap_bytes(ct->reqlen, false);
 	if (ct->ack)
 		bytes += heap_bytes(ct->acklen, false);
 	if (ct->cancel_reason)
 		bytes += heap_bytes(strlen(ct->cancel_reason) + 1, false);
 	atomic_fetch_sub(&ct->s->cli_bytes, bytes);
+	free(ct->req);
 	free(ct->ack);
 	free(ct->cancel_reason);
 	pthread_mutex_destroy(&ct->lock);
@@ -109,6 +117,18 @@ static void set_state(struct txn_cli *ct, enum state st)
 	pthread_mutex_lock(&ct->lock);
 	ct->state = st;
 	pthread_mutex_unlock(&ct->lock);
+}
+
+/* A final arrived: the request is never sent again (no retransmission,
+ * no CANCEL after a final), only the keys match from now on. Owner loop. */
+static void drop_req(struct txn_cli *ct)
+{
+	if (!ct->req)
+		return;
+	atomic_fetch_sub(&ct->s->cli_bytes, heap_bytes(ct->reqlen, false));
+	free(ct->req);
+	ct->req = NULL;
+	ct->reqlen = 0;
 }
 
 static void cli_terminate(struct txn_cli *ct)
@@ -233,7 +253,7 @@ static int build_ack_cancel(struct sip_mb *mb, const struct txn_cli *ct,
 	const struct sip_msg *req = &m;
 
 	/* Rare (non-2xx final, CANCEL): parse the request again, on the stack. */
-	if (txn_parse(&m, ct->req, ct->reqlen))
+	if (!ct->req || txn_parse(&m, ct->req, ct->reqlen))
 		return -EBADMSG;
 	to = sip_msg_hdr(resp ? resp : req, SIP_HDR_TO);
 	if (!to)
@@ -323,6 +343,7 @@ static void cli_recv_invite(struct txn_cli *ct, const struct sip_msg *resp)
 			ct->state = ACCEPTED;
 			ct->tags[ct->tagc++] = tag_hash(resp);
 			pthread_mutex_unlock(&ct->lock);
+			drop_req(ct);
 			/* Timer M (RFC 6026): absorb other forks' 2xx for 64*T1. */
 			tmr_start(&ct->tmr_to, ct->loop, txn_t64(ct->s), tmr_to_h, ct);
 			cli_report(ct, 0, resp);
@@ -347,6 +368,7 @@ static void cli_recv_invite(struct txn_cli *ct, const struct sip_msg *resp)
 				atomic_fetch_add(&ct->s->cli_bytes, heap_bytes(mb.len, false));
 			}
 			set_state(ct, COMPLETED);
+			drop_req(ct);
 			/* Timer D: >= 32 s unreliable, zero reliable. */
 			tmr_start(&ct->tmr_to, ct->loop, ct->reliable ? 0 : cfg->td, tmr_to_h, ct);
 			cli_report(ct, 0, resp);
@@ -393,6 +415,7 @@ static void cli_recv_other(struct txn_cli *ct, const struct sip_msg *resp)
 		}
 		tmr_cancel(&ct->tmr_retx);   /* E */
 		set_state(ct, COMPLETED);
+		drop_req(ct);
 		/* Timer K: T4 unreliable, zero reliable (replaces F). */
 		tmr_start(&ct->tmr_to, ct->loop, ct->reliable ? 0 : cfg->t4, tmr_to_h, ct);
 		cli_report(ct, 0, resp);
@@ -482,12 +505,18 @@ int txn_cli_recv(struct txn_stack *s, const struct sip_msg *resp, const struct t
 
 /* ------------------------------ send ------------------------------ */
 
-/* A view of the caller's request moved into our copy of its bytes. */
-static struct pl rebase(const struct pl *v, const char *req, const char *copy)
+/* A view copied to p (advanced past it). */
+static struct pl key_put(char **p, const struct pl *v)
 {
-	if (!v->p)
-		return *v;
-	return pl_from(copy + (v->p - req), v->l);
+	struct pl r = *v;
+
+	if (v->p) {
+		if (v->l)
+			memcpy(*p, v->p, v->l);
+		r.p = *p;
+		*p += v->l;
+	}
+	return r;
 }
 
 static int cli_start(struct txn_cli **ctp, struct txn_stack *s, enum tp_proto proto,
@@ -498,6 +527,8 @@ static int cli_start(struct txn_cli **ctp, struct txn_stack *s, enum tp_proto pr
 	struct sip_msg m;
 	struct cli_key k;
 	struct txn_cli *ct, *other;
+	size_t keylen;
+	char *p;
 	int err;
 
 	/* Parsed on the stack: only the keys are kept, as views into the copy. */
@@ -509,12 +540,17 @@ static int cli_start(struct txn_cli **ctp, struct txn_stack *s, enum tp_proto pr
 	if (!m.req || m.meth == SIP_ACK || !m.via.branch.p)
 		return -EINVAL;
 
-	ct = mem_zalloc(sizeof(*ct) + len, cli_destroy);
-	if (!ct)
+	keylen = m.via.branch.l + m.cseq.method.l + m.callid.l;
+	p = malloc(len);
+	ct = p ? mem_zalloc(sizeof(*ct) + keylen, cli_destroy) : NULL;
+	if (!ct) {
+		free(p);
 		return -ENOMEM;
+	}
 	pthread_mutex_init(&ct->lock, NULL);
 	tmr_init(&ct->tmr_retx);
 	tmr_init(&ct->tmr_to);
+	ct->req = p;
 	ct->le.obj = ct;
 	ct->s = s;
 	ct->loop = loop_current();
@@ -525,10 +561,13 @@ static int cli_start(struct txn_cli **ctp, struct txn_stack *s, enum tp_proto pr
 	ct->arg = arg;
 	ct->reqlen = len;
 	memcpy(ct->req, req, len);
-	atomic_fetch_add(&s->cli_bytes, heap_bytes(sizeof(*ct) + len, true));
-	ct->branch = rebase(&m.via.branch, req, ct->req);
-	ct->cmethod = rebase(&m.cseq.method, req, ct->req);
-	ct->callid = rebase(&m.callid, req, ct->req);
+	ct->keylen = keylen;
+	atomic_fetch_add(&s->cli_bytes, heap_bytes(sizeof(*ct) + keylen, true) +
+			 heap_bytes(len, false));
+	p = ct->keys;
+	ct->branch = key_put(&p, &m.via.branch);
+	ct->cmethod = key_put(&p, &m.cseq.method);
+	ct->callid = key_put(&p, &m.callid);
 	ct->invite = m.meth == SIP_INVITE;
 	ct->state = ct->invite ? CALLING : TRYING;
 

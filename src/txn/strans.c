@@ -11,13 +11,16 @@
  * (loop_call) to re-arm the timers. Timers follow the state: srv_arm()
  * arms the set of the current state once (st->armed remembers for which).
  *
- * Memory: a transaction is one block holding the struct and a copy of the
- * request, plus the copy of its last response. It keeps the matching keys
- * as views into its request copy, not a parsed struct sip_msg (~15 KB for
- * SIP_HDR_CAP headers): responses are built from a parse on the stack,
- * and txn_srv_request() parses on first use only. Non-INVITE transactions
- * live for timer J (32 s) after their final: at thousands of requests per
- * second that is hundreds of thousands of live transactions.
+ * Memory: a transaction is one block holding the struct and the bytes of
+ * its matching keys (views into that block's tail), plus a copy of the
+ * request until the final response and a copy of its last response. No
+ * parsed struct sip_msg (~15 KB for SIP_HDR_CAP headers) is kept:
+ * responses are built from a parse on the stack, and txn_srv_request()
+ * parses on first use only. Transactions live for timer J or L (32 s)
+ * after their final, where they only absorb retransmissions: the request
+ * is freed then (RFC 3261 §17.2.1-2 and RFC 6026 re-send responses, never
+ * the request), which leaves ~350 bytes per lingering transaction plus
+ * its response when one is kept.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -25,6 +28,11 @@
 #include "txn_int.h"
 
 #define LOG_MOD "txn"
+
+/* The keys of struct txn_skeys kept as bytes in keys[]: the views are
+ * made when matching (16 bytes each would cost 100 more per transaction). */
+enum { SK_BRANCH, SK_HOST, SK_METHOD, SK_CALLID, SK_RURI, SK_FTAG, SK_TTAG, SK_VIA, SK_N };
+enum { KEY_NONE = 0xffff, KEYS_MAX = 0xfff0 };
 
 enum state {
 	TRYING = 0,      /* non-INVITE: no response yet */
@@ -54,14 +62,20 @@ struct txn_srv {
 	size_t resplen;
 	struct pl acktag;           /* view into resp: To tag of the final
 	                               (RFC 2543 ACK matching), absent if none */
-	struct txn_skeys k;         /* views into req */
+	uint16_t koff[SK_N];        /* the matching keys (struct txn_skeys, */
+	uint16_t klen[SK_N];        /*   srv_keys()): bytes in keys[], KEY_NONE absent */
+	uint32_t cseq;              /* CSeq number */
+	uint16_t port;              /* top Via sent-by port, 0 when absent */
 	struct sip_msg *msg;        /* owned (mem), NULL until txn_srv_request() */
 	char totag[SIP_TAG_LEN + 1];  /* tag for txn_srv_reply_simple */
 	uint64_t g_ival;            /* current timer G interval */
 	struct tmr tmr_retx;        /* G */
 	struct tmr tmr_end;         /* H, I, J, L */
+	char *req;                  /* owned: copy of the request, NULL after the
+	                               final (unless msg holds a parse of it) */
 	size_t reqlen;
-	char req[];                 /* copy of the request */
+	size_t keylen;              /* bytes of keys[] */
+	char keys[];                /* the bytes k views */
 };
 
 /* What a match looks for. */
@@ -86,19 +100,44 @@ static inline int64_t heap_bytes(size_t n, bool mem)
 static void srv_destroy(void *arg)
 {
 	struct txn_srv *st = arg;
-	int64_t bytes = heap_bytes(sizeof(*st) + st->reqlen, true);
+	int64_t bytes = heap_bytes(sizeof(*st) + st->keylen, true);
 
 	/* Unlinked and idle by now: the table reference, the last one before
 	 * the TU's, is dropped only after terminate cancelled the timers. */
+	if (st->req)
+		bytes += heap_bytes(st->reqlen, false);
 	if (st->resp)
 		bytes += heap_bytes(st->resplen, false);
 	if (st->msg)
 		bytes += heap_bytes(sizeof(*st->msg), true);
 	atomic_fetch_sub(&st->s->srv_bytes, bytes);
+	free(st->req);
 	free(st->resp);
 	mem_deref(st->msg);
 	mem_deref(st->conn);
 	pthread_mutex_destroy(&st->lock);
+}
+
+static struct pl srv_key_pl(const struct txn_srv *st, unsigned i)
+{
+	if (st->klen[i] == KEY_NONE)
+		return (struct pl)PL_INIT;
+	return pl_from(st->keys + st->koff[i], st->klen[i]);
+}
+
+/* The transaction's keys as views into its block. */
+static void srv_keys(const struct txn_srv *st, struct txn_skeys *k)
+{
+	k->branch = srv_key_pl(st, SK_BRANCH);
+	k->host = srv_key_pl(st, SK_HOST);
+	k->method = srv_key_pl(st, SK_METHOD);
+	k->callid = srv_key_pl(st, SK_CALLID);
+	k->ruri = srv_key_pl(st, SK_RURI);
+	k->ftag = srv_key_pl(st, SK_FTAG);
+	k->ttag = srv_key_pl(st, SK_TTAG);
+	k->via = srv_key_pl(st, SK_VIA);
+	k->cseq = st->cseq;
+	k->port = st->port;
 }
 
 static bool pl_same(const struct pl *a, const struct pl *b)
@@ -112,12 +151,15 @@ static bool srv_match(void *obj, const void *arg)
 {
 	const struct txn_srv *st = obj;
 	const struct srv_match *ma = arg;
-	const struct txn_skeys *a = &st->k, *b = &ma->k;
+	const struct txn_skeys *b = &ma->k;
+	struct txn_skeys ka;
+	const struct txn_skeys *a = &ka;
 
 	if (st->cookie != ma->cookie)
 		return false;
 	if (ma->kind != MATCH_SAME && !st->invite)
 		return false;
+	srv_keys(st, &ka);
 
 	if (st->cookie) {
 		/* §17.2.3: branch, sent-by, and the method (INVITE for an ACK;
@@ -212,9 +254,12 @@ static void tmr_end_h(void *arg)
 		pthread_mutex_unlock(&st->lock);
 		return;
 	}
-	if (st->invite && st->state == COMPLETED)
+	if (st->invite && st->state == COMPLETED) {
+		struct pl callid = srv_key_pl(st, SK_CALLID);
+
 		LINFO("msg=\"no ACK\" timer=H scode=%u call_id=%.*s",
-		      st->scode, PL_FMT(&st->k.callid));
+		      st->scode, PL_FMT(&callid));
+	}
 	st->state = TERMINATED;
 	tmr_cancel(&st->tmr_retx);
 	pthread_mutex_unlock(&st->lock);
@@ -349,14 +394,6 @@ static int srv_ack(struct txn_stack *s, struct srv_match *ma)
 	return rx;
 }
 
-/* A view of the caller's message moved into our copy of its bytes. */
-static struct pl rebase(const struct pl *v, const struct sip_msg *req, const char *copy)
-{
-	if (!v->p)
-		return *v;
-	return pl_from(copy + (v->p - req->buf), v->l);
-}
-
 static bool in_msg(const struct pl *v, const struct sip_msg *req)
 {
 	return !v->p || (v->p >= req->buf && v->l <= req->len &&
@@ -366,36 +403,48 @@ static bool in_msg(const struct pl *v, const struct sip_msg *req)
 static int srv_alloc(struct txn_srv **stp, struct txn_stack *s, const struct sip_msg *req,
 		     const struct tp_pkt *pkt, const struct srv_match *ma, uint64_t key)
 {
-	const struct pl *kv[] = {
-		&ma->k.branch, &ma->k.host, &ma->k.method, &ma->k.ruri, &ma->k.callid,
-		&ma->k.ftag, &ma->k.ttag, &ma->k.via,
+	const struct pl *kv[SK_N] = {
+		[SK_BRANCH] = &ma->k.branch, [SK_HOST] = &ma->k.host, [SK_METHOD] = &ma->k.method,
+		[SK_CALLID] = &ma->k.callid, [SK_RURI] = &ma->k.ruri, [SK_FTAG] = &ma->k.ftag,
+		[SK_TTAG] = &ma->k.ttag, [SK_VIA] = &ma->k.via,
 	};
-	struct pl *sv[ARRAY_SIZE(kv)];
+	/* §17.2.3 matching needs branch, sent-by and method (the Call-ID
+	 * is for logs); the RFC 2543 fallback needs all of them. */
+	const size_t nkeys = ma->cookie ? SK_RURI : SK_N;
 	struct tp_conn *conn = NULL;
 	struct sa dst;
 	struct txn_srv *st;
+	size_t keylen = 0;
+	char *p;
 	int err;
 
-	/* The keys must be views into req->buf: they are moved into the copy. */
 	for (size_t i = 0; i < ARRAY_SIZE(kv); i++) {
 		if (!in_msg(kv[i], req))
 			return -EINVAL;
 	}
+	for (size_t i = 0; i < nkeys; i++)
+		keylen += kv[i]->l;
+	if (keylen > KEYS_MAX)
+		return -EMSGSIZE;
 	err = tp_resp_dst(&req->via, pkt, &dst, &conn);
 	if (err)
 		return err;
 
-	/* One block: the struct and the request's bytes (its views point
-	 * into the receive buffer, which is reused after this call). */
-	st = mem_zalloc(sizeof(*st) + req->len, srv_destroy);
-	if (!st)
+	/* One block for the struct and the keys' bytes, which outlive the
+	 * copy of the request (the receive buffer is reused after this call). */
+	p = malloc(req->len);
+	st = p ? mem_zalloc(sizeof(*st) + keylen, srv_destroy) : NULL;
+	if (!st) {
+		free(p);
 		return -ENOMEM;
+	}
 	pthread_mutex_init(&st->lock, NULL);
 	tmr_init(&st->tmr_retx);
 	tmr_init(&st->tmr_end);
 	st->le.obj = st;
 	st->le.key = key;
 	st->s = s;
+	st->req = p;
 	st->loop = loop_current();
 	if (!st->loop)
 		st->loop = tp_worker_loop(s->tp, pkt->worker);
@@ -409,15 +458,24 @@ static int srv_alloc(struct txn_srv **stp, struct txn_stack *s, const struct sip
 	st->conn = mem_ref(conn);
 	st->reqlen = req->len;
 	memcpy(st->req, req->buf, req->len);
+	st->keylen = keylen;
 
-	st->k = ma->k;
-	sv[0] = &st->k.branch; sv[1] = &st->k.host; sv[2] = &st->k.method;
-	sv[3] = &st->k.ruri; sv[4] = &st->k.callid; sv[5] = &st->k.ftag;
-	sv[6] = &st->k.ttag; sv[7] = &st->k.via;
-	for (size_t i = 0; i < ARRAY_SIZE(kv); i++)
-		*sv[i] = rebase(kv[i], req, st->req);
+	st->cseq = ma->k.cseq;
+	st->port = ma->k.port;
+	p = st->keys;
+	for (size_t i = 0; i < SK_N; i++) {
+		st->koff[i] = (uint16_t)(p - st->keys);
+		st->klen[i] = KEY_NONE;
+		if (i < nkeys && kv[i]->p) {
+			if (kv[i]->l)
+				memcpy(p, kv[i]->p, kv[i]->l);
+			st->klen[i] = (uint16_t)kv[i]->l;
+			p += kv[i]->l;
+		}
+	}
 
-	atomic_fetch_add(&s->srv_bytes, heap_bytes(sizeof(*st) + st->reqlen, true));
+	atomic_fetch_add(&s->srv_bytes, heap_bytes(sizeof(*st) + keylen, true) +
+			 heap_bytes(st->reqlen, false));
 	*stp = st;
 	return 0;
 }
@@ -539,6 +597,14 @@ static int srv_reply(struct txn_srv *st, uint16_t scode, char *buf, size_t len)
 	err = tp_send(st->s->tp, st->proto, &st->dst, st->conn, st->resp, st->resplen);
 	if (err)
 		LWARN("msg=\"send failed\" scode=%u err=%d", scode, err);
+	if (next != PROCEEDING && st->req && !st->msg) {
+		/* After the final only responses are re-sent and only the keys
+		 * match: the request's bytes are not needed for timer J / L. */
+		atomic_fetch_sub(&st->s->srv_bytes, heap_bytes(st->reqlen, false));
+		free(st->req);
+		st->req = NULL;
+		st->reqlen = 0;
+	}
 	if (next == ACCEPTED) {
 		/* In Accepted (RFC 6026) nothing re-sends the 2xx but the TU,
 		 * which keeps its own copy: do not hold ~1 KB for timer L. */
@@ -587,24 +653,25 @@ int txn_srv_reply_simple(struct txn_srv *st, uint16_t scode, const char *reason,
 	/* The tag is made on the first reply and kept: a re-sent reply has
 	 * the same bytes. Under the lock: replies may come from any thread. */
 	pthread_mutex_lock(&st->lock);
+	if (!st->req) {
+		/* The final was sent (the request is gone with it). */
+		pthread_mutex_unlock(&st->lock);
+		return -EPROTO;
+	}
 	err = st->has_totag ? 0 : sip_tag_new(st->totag);
 	st->has_totag = !err;
 	msg = st->msg;
-	pthread_mutex_unlock(&st->lock);
-	if (err)
-		return err;
-
 	/* The request parsed on the stack (about 1 µs), unless the TU asked
-	 * for it already. It parsed before, so it parses again. */
-	if (!msg) {
+	 * for it already. It parsed before, so it parses again. Under the
+	 * lock: a final sent by another thread frees the request. */
+	if (!err && !msg) {
 		err = txn_parse(&req, st->req, st->reqlen);
-		if (err)
-			return err;
 		msg = &req;
 	}
-
 	sip_mb_init(&mb);
-	err = sip_reply_build(&mb, msg, scode, reason, st->totag, extra_hdrs, NULL, NULL);
+	if (!err)
+		err = sip_reply_build(&mb, msg, scode, reason, st->totag, extra_hdrs, NULL, NULL);
+	pthread_mutex_unlock(&st->lock);
 	if (!err)
 		err = mb.err;
 	if (err) {
@@ -631,7 +698,7 @@ const struct sip_msg *txn_srv_request(const struct txn_srv *cst)
 	if (!st)
 		return NULL;
 	pthread_mutex_lock(&st->lock);
-	if (!st->msg) {
+	if (!st->msg && st->req) {
 		m = mem_zalloc(sizeof(*m), NULL);
 		if (m && !txn_parse(m, st->req, st->reqlen)) {
 			st->msg = m;
@@ -646,12 +713,18 @@ const struct sip_msg *txn_srv_request(const struct txn_srv *cst)
 	return m;
 }
 
-int txn_srv_request_parse(const struct txn_srv *st, struct sip_msg *msg)
+int txn_srv_request_parse(const struct txn_srv *cst, struct sip_msg *msg)
 {
+	struct txn_srv *st = (struct txn_srv *)cst;
+	int err;
+
 	if (!st || !msg)
 		return -EINVAL;
-	/* The copy never changes after creation: no lock needed. */
-	return txn_parse(msg, st->req, st->reqlen);
+	/* The copy lives until the final response (which frees it). */
+	pthread_mutex_lock(&st->lock);
+	err = st->req ? txn_parse(msg, st->req, st->reqlen) : -EPROTO;
+	pthread_mutex_unlock(&st->lock);
+	return err;
 }
 
 struct txn_srv *txn_srv_cancel_target(struct txn_stack *s, const struct sip_msg *cancel)
