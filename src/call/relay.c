@@ -349,76 +349,106 @@ static void leg_learn(struct leg *leg, const struct sip_msg *resp)
 {
 	const struct sip_hdr *h = sip_msg_hdr(resp, SIP_HDR_CONTACT);
 	struct sip_contact ct;
+	struct pl v[LEG_NSTR];
 
-	if (pl_isset(&resp->to.tag))
-		pl_strcpy(&resp->to.tag, leg->rtag, sizeof(leg->rtag));
-	if (h && !sip_contact_decode(&ct, &h->val) && !ct.star)
-		pl_strcpy(&ct.addr.auri, leg->target, sizeof(leg->target));
+	memset(v, 0, sizeof(v));
+	if (pl_isset(&resp->to.tag) && resp->to.tag.l < LEG_ID_MAX)
+		v[LS_RTAG] = resp->to.tag;
+	if (h && !sip_contact_decode(&ct, &h->val) && !ct.star && pl_isset(&ct.addr.auri) &&
+	    ct.addr.auri.l < LEG_URI_MAX)
+		v[LS_TARGET] = ct.addr.auri;
+	if (v[LS_RTAG].p || v[LS_TARGET].p)
+		leg_set(leg, v);
 }
 
-static int send_ack(struct call *c, struct leg *leg, uint32_t cseq)
+static int ack_send(struct call *c, struct leg *leg, uint32_t cseq, const char *branch)
 {
 	struct sip_mb mb;
 	int err;
 
 	sip_mb_init(&mb);
-	err = leg_request(&mb, leg, SIP_ACK, cseq, NULL, NULL, NULL);
+	err = leg_request_branch(&mb, leg, SIP_ACK, cseq, branch, NULL, NULL, NULL);
 	if (!err)
 		err = tp_send(c->u->tp, leg->proto, &leg->dst, NULL, mb.buf, mb.len);
-	if (!err) {
-		free(leg->ack);
-		leg->ack = mb.buf;
-		leg->ack_len = mb.len;
-		leg->ack_cseq = cseq;
-		mb.buf = NULL;
-	}
 	sip_mb_free(&mb);
 	return err;
+}
+
+/* The ACK of a 2xx (§13.2.2.4). Only its branch is kept: a retransmitted
+ * 2xx gets the same ACK, built again from the leg (~400 bytes less per
+ * call for its whole life). */
+static int send_ack(struct call *c, struct leg *leg, uint32_t cseq)
+{
+	char branch[SIP_BRANCH_LEN + 1];
+	int err;
+
+	err = sip_branch_new(branch);
+	if (!err)
+		err = ack_send(c, leg, cseq, branch);
+	if (!err) {
+		memcpy(leg->ack_branch, branch, sizeof(branch));
+		leg->ack_cseq = cseq;
+	}
+	return err;
+}
+
+void relay_resend_ack(struct call *c, struct leg *leg, uint32_t cseq)
+{
+	if (leg->ack_branch[0] && cseq == leg->ack_cseq)
+		ack_send(c, leg, cseq, leg->ack_branch);
 }
 
 static int b_leg_setup(struct call *c, struct attempt *at)
 {
 	struct leg *b = &c->b;
-	char host[SA_FMT_MAX];
+	char host[SA_FMT_MAX], callid[SIP_CALLID_LEN + 1], ltag[SIP_TAG_LEN + 1];
+	char contact[LEG_URI_MAX], luri[LEG_URI_MAX];
+	struct pl v[LEG_NSTR];
 	int err, w;
 
 	ctab_unlink(c->u->tab, b);
-	free(b->ack);
-	b->ack = NULL;
+	b->ack_branch[0] = '\0';
 	b->is_a = false;
 	b->call = c;
-	b->rtag[0] = '\0';
 	b->rcseq = 0;
 	b->lcseq = 1;
 	/* Max-Forwards goes down by one across us (loop protection). */
 	b->maxfwd = c->maxfwd;
 	b->proto = at->proto;
 	b->dst = at->dst;
-	if ((err = sip_callid_new(b->callid)) || (err = sip_tag_new(b->ltag)))
+	if ((err = sip_callid_new(callid)) || (err = sip_tag_new(ltag)))
 		return err;
-	snprintf(b->ruri, sizeof(b->ruri), "%s", at->to);
-	snprintf(b->target, sizeof(b->target), "%s", at->ruri);
 	err = tp_local(c->u->tp, b->proto, sa_af(&b->dst), &b->local);
 	if (err)
 		return err;
 	sa_fmt(&b->local, host, sizeof(host));
-	w = snprintf(b->contact, sizeof(b->contact), "<sip:tl@%s%s>", host,
+	w = snprintf(contact, sizeof(contact), "<sip:tl@%s%s>", host,
 		     b->proto == TP_TCP ? ";transport=tcp" : "");
-	if (w < 0 || (size_t)w >= sizeof(b->contact))
+	if (w < 0 || (size_t)w >= sizeof(contact))
 		return -ENOSPC;
 	sa_ntop(&b->local, host, sizeof(host));
 	/* The caller's number with our host: the callee sees who calls,
 	 * not where from. */
 	if (c->a_from_dname[0] && !strchr(c->a_from_dname, '"') && !strchr(c->a_from_dname, '\\'))
-		w = snprintf(b->luri, sizeof(b->luri), "\"%s\" <sip:%s@%s%s%s>", c->a_from_dname,
+		w = snprintf(luri, sizeof(luri), "\"%s\" <sip:%s@%s%s%s>", c->a_from_dname,
 			     c->caller, sa_af(&b->local) == AF_INET6 ? "[" : "", host,
 			     sa_af(&b->local) == AF_INET6 ? "]" : "");
 	else
-		w = snprintf(b->luri, sizeof(b->luri), "<sip:%s@%s%s%s>", c->caller,
+		w = snprintf(luri, sizeof(luri), "<sip:%s@%s%s%s>", c->caller,
 			     sa_af(&b->local) == AF_INET6 ? "[" : "", host,
 			     sa_af(&b->local) == AF_INET6 ? "]" : "");
-	if (w < 0 || (size_t)w >= sizeof(b->luri))
+	if (w < 0 || (size_t)w >= sizeof(luri))
 		return -ENOSPC;
+	v[LS_CALLID] = pl_cstr(callid);
+	v[LS_LTAG] = pl_cstr(ltag);
+	v[LS_RTAG] = PL("");
+	v[LS_LURI] = pl_cstr(luri);
+	v[LS_RURI] = pl_cstr(at->to);
+	v[LS_TARGET] = pl_cstr(at->ruri);
+	v[LS_CONTACT] = pl_cstr(contact);
+	err = leg_set(b, v);
+	if (err)
+		return err;
 	ctab_link(c->u->tab, b);
 	return 0;
 }
@@ -502,15 +532,23 @@ static void b_refuse_2xx(struct call *c, const struct sip_msg *resp)
 	struct leg tmp = c->b;
 	struct sip_mb mb;
 	struct tctx *x;
+	struct pl v[LEG_NSTR];
 
-	tmp.ack = NULL;
+	/* tmp's strings still point into c->b's block: leg_set copies them
+	 * into a block of its own. */
+	tmp.ack_branch[0] = '\0';
 	tmp.linked = false;
-	if (pl_strcpy(&resp->callid, tmp.callid, sizeof(tmp.callid)) ||
-	    pl_strcpy(&resp->from.tag, tmp.ltag, sizeof(tmp.ltag)))
+	tmp.sbuf = NULL;
+	if (!pl_isset(&resp->callid) || resp->callid.l >= LEG_ID_MAX ||
+	    resp->from.tag.l >= LEG_ID_MAX)
+		return;
+	memset(v, 0, sizeof(v));
+	v[LS_CALLID] = resp->callid;
+	v[LS_LTAG] = pl_isset(&resp->from.tag) ? resp->from.tag : PL("");
+	if (leg_set(&tmp, v))
 		return;
 	leg_learn(&tmp, resp);
 	send_ack(c, &tmp, resp->cseq.num);
-	free(tmp.ack);
 	sip_mb_init(&mb);
 	x = tctx_alloc(c);
 	if (x && !leg_request(&mb, &tmp, SIP_BYE, resp->cseq.num + 1,
@@ -520,6 +558,7 @@ static void b_refuse_2xx(struct call *c, const struct sip_msg *resp)
 	}
 	mem_deref(x);
 	sip_mb_free(&mb);
+	free(tmp.sbuf);
 }
 
 static void b_answered(struct call *c, struct attempt *at, const struct sip_msg *resp)
@@ -789,8 +828,9 @@ void relay_in_dialog(struct call *c, struct leg *from, struct txn_srv *st,
 	if (msg->meth == SIP_INVITE || msg->meth == SIP_UPDATE) {
 		const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_CONTACT);
 		struct sip_contact cv;
-		if (h && !sip_contact_decode(&cv, &h->val) && !cv.star)
-			pl_strcpy(&cv.addr.auri, from->target, sizeof(from->target));
+		if (h && !sip_contact_decode(&cv, &h->val) && !cv.star && pl_isset(&cv.addr.auri) &&
+		    cv.addr.auri.l < LEG_URI_MAX)
+			leg_set1(from, LS_TARGET, &cv.addr.auri);
 	}
 	x = tctx_alloc(c);
 	if (!x) {
