@@ -47,35 +47,35 @@ struct txn_srv {
 	struct txn_le le;           /* server table link */
 	struct txn_stack *s;        /* borrowed: outlives its transactions */
 	struct loop *loop;          /* borrowed: owner worker's loop */
-	pthread_mutex_t lock;       /* guards state, resp, acktag, msg */
+	/* txn_lock(s, st) guards state, resp, acktag, msg, req */
+	struct tp_conn *conn;       /* owned reference; NULL for UDP */
+	char *resp;                 /* owned: last response sent */
+	char *req;                  /* owned: copy of the request, NULL after the
+	                               final (unless msg holds a parse of it) */
+	struct sip_msg *msg;        /* owned (mem), NULL until txn_srv_request() */
+	struct sa dst;              /* where responses go (§18.2.2) */
+	struct tmr tmr;             /* G until end_at, H; I, J, L (srv_tmr_h) */
+	uint64_t end_at;            /* time_ms() when timer H fires (with G) */
 	enum state state;
 	enum state armed;           /* state whose timers are armed (owner loop) */
+	enum tp_proto proto;
+	uint32_t resplen;
+	uint32_t reqlen;
+	uint32_t g_ival;            /* current timer G interval */
+	uint32_t cseq;              /* CSeq number */
+	uint16_t scode;             /* of resp, 0 before any */
+	uint16_t port;              /* top Via sent-by port, 0 when absent */
+	uint16_t ack_off, ack_len;  /* To tag of the final in resp (RFC 2543 ACK
+	                               matching), ack_len KEY_NONE if none */
+	uint16_t koff[SK_N];        /* the matching keys (struct txn_skeys, */
+	uint16_t klen[SK_N];        /*   srv_keys()): bytes in keys[], KEY_NONE absent */
+	uint16_t keylen;            /* bytes of keys[] */
 	bool invite;
 	bool reliable;              /* timers I and J are zero */
 	bool cookie;                /* branch has z9hG4bK: §17.2.3 matching */
 	bool has_totag;             /* totag made (first txn_srv_reply_simple) */
-	enum tp_proto proto;
-	uint16_t scode;             /* of resp, 0 before any */
-	struct sa dst;              /* where responses go (§18.2.2) */
-	struct tp_conn *conn;       /* owned reference; NULL for UDP */
-	char *resp;                 /* owned: last response sent */
-	size_t resplen;
-	struct pl acktag;           /* view into resp: To tag of the final
-	                               (RFC 2543 ACK matching), absent if none */
-	uint16_t koff[SK_N];        /* the matching keys (struct txn_skeys, */
-	uint16_t klen[SK_N];        /*   srv_keys()): bytes in keys[], KEY_NONE absent */
-	uint32_t cseq;              /* CSeq number */
-	uint16_t port;              /* top Via sent-by port, 0 when absent */
-	struct sip_msg *msg;        /* owned (mem), NULL until txn_srv_request() */
 	char totag[SIP_TAG_LEN + 1];  /* tag for txn_srv_reply_simple */
-	uint64_t g_ival;            /* current timer G interval */
-	struct tmr tmr_retx;        /* G */
-	struct tmr tmr_end;         /* H, I, J, L */
-	char *req;                  /* owned: copy of the request, NULL after the
-	                               final (unless msg holds a parse of it) */
-	size_t reqlen;
-	size_t keylen;              /* bytes of keys[] */
-	char keys[];                /* the bytes k views */
+	char keys[];                /* the bytes of the keys */
 };
 
 /* What a match looks for. */
@@ -115,7 +115,6 @@ static void srv_destroy(void *arg)
 	free(st->resp);
 	mem_deref(st->msg);
 	mem_deref(st->conn);
-	pthread_mutex_destroy(&st->lock);
 }
 
 static struct pl srv_key_pl(const struct txn_srv *st, unsigned i)
@@ -194,10 +193,15 @@ static bool srv_match(void *obj, const void *arg)
 		struct txn_srv *m = (struct txn_srv *)st;
 		bool eq;
 
-		pthread_mutex_lock(&m->lock);
-		eq = m->acktag.p ? pl_same(&b->ttag, &m->acktag)
-				 : pl_same(&a->ttag, &b->ttag);
-		pthread_mutex_unlock(&m->lock);
+		pthread_mutex_lock(txn_lock(m->s, m));
+		if (m->ack_len != KEY_NONE) {
+			struct pl acktag = pl_from(m->resp + m->ack_off, m->ack_len);
+
+			eq = pl_same(&b->ttag, &acktag);
+		} else {
+			eq = pl_same(&a->ttag, &b->ttag);
+		}
+		pthread_mutex_unlock(txn_lock(m->s, m));
 		return eq;
 	}
 	}
@@ -223,36 +227,43 @@ static void srv_terminate(struct txn_srv *st)
 
 static void srv_arm(struct txn_srv *st);
 
-/* Timer G: retransmit the final response, doubling up to T2 (§17.2.1). */
-static void tmr_retx_h(void *arg)
+/*
+ * The transaction's one timer: timer G (INVITE in Completed, unreliable
+ * transport: retransmit the final, doubling up to T2, §17.2.1) until
+ * end_at, then H; or I, J, L alone: the end of the transaction in their
+ * state. One timer, not two: 48 bytes less per lingering transaction.
+ */
+static void srv_tmr_h(void *arg)
 {
 	struct txn_srv *st = arg;
 	const struct txn_cfg *cfg = &st->s->cfg;
 
-	pthread_mutex_lock(&st->lock);
-	if (st->state == COMPLETED && st->armed == COMPLETED && st->resp) {
-		int err = tp_send(st->s->tp, st->proto, &st->dst, st->conn, st->resp,
-				  st->resplen);
-		if (err)
-			LDEBUG("msg=\"retransmit failed\" err=%d", err);
-		st->g_ival = st->g_ival * 2 < cfg->t2 ? st->g_ival * 2 : cfg->t2;
-		tmr_start(&st->tmr_retx, st->loop, st->g_ival, tmr_retx_h, st);
-	}
-	pthread_mutex_unlock(&st->lock);
-}
-
-/* Timers H, I, J, L: the end of the transaction in their state. */
-static void tmr_end_h(void *arg)
-{
-	struct txn_srv *st = arg;
-
-	pthread_mutex_lock(&st->lock);
+	pthread_mutex_lock(txn_lock(st->s, st));
 	if (st->armed != st->state) {
 		/* The state moved on another thread and its re-arm request is
 		 * still queued: this timer belonged to the old state. */
 		srv_arm(st);
-		pthread_mutex_unlock(&st->lock);
+		pthread_mutex_unlock(txn_lock(st->s, st));
 		return;
+	}
+	if (st->state == COMPLETED && st->invite && !st->reliable) {
+		uint64_t now = time_ms();
+
+		if (now < st->end_at) {
+			/* Timer G */
+			if (st->resp) {
+				int err = tp_send(st->s->tp, st->proto, &st->dst, st->conn,
+						  st->resp, st->resplen);
+				if (err)
+					LDEBUG("msg=\"retransmit failed\" err=%d", err);
+			}
+			st->g_ival = st->g_ival * 2 < cfg->t2 ? st->g_ival * 2 : cfg->t2;
+			tmr_start(&st->tmr, st->loop,
+				  st->g_ival < st->end_at - now ? st->g_ival : st->end_at - now,
+				  srv_tmr_h, st);
+			pthread_mutex_unlock(txn_lock(st->s, st));
+			return;
+		}
 	}
 	if (st->invite && st->state == COMPLETED) {
 		struct pl callid = srv_key_pl(st, SK_CALLID);
@@ -261,20 +272,18 @@ static void tmr_end_h(void *arg)
 		      st->scode, PL_FMT(&callid));
 	}
 	st->state = TERMINATED;
-	tmr_cancel(&st->tmr_retx);
-	pthread_mutex_unlock(&st->lock);
+	pthread_mutex_unlock(txn_lock(st->s, st));
 	srv_terminate(st);
 }
 
-/* Arm the timers of the current state. Owner loop, st->lock held. */
+/* Arm the timer of the current state. Owner loop, txn_lock held. */
 static void srv_arm(struct txn_srv *st)
 {
 	const struct txn_cfg *cfg = &st->s->cfg;
 
 	if (st->armed == st->state)
 		return;
-	tmr_cancel(&st->tmr_retx);
-	tmr_cancel(&st->tmr_end);
+	tmr_cancel(&st->tmr);
 	st->armed = st->state;
 
 	switch (st->state) {
@@ -284,25 +293,27 @@ static void srv_arm(struct txn_srv *st)
 			/* Timer G (unreliable only) and timer H = 64*T1. */
 			if (!st->reliable) {
 				st->g_ival = cfg->t1;
-				tmr_start(&st->tmr_retx, st->loop, st->g_ival, tmr_retx_h, st);
+				st->end_at = time_ms() + txn_t64(st->s);
+				tmr_start(&st->tmr, st->loop, st->g_ival, srv_tmr_h, st);
+			} else {
+				tmr_start(&st->tmr, st->loop, txn_t64(st->s), srv_tmr_h, st);
 			}
-			tmr_start(&st->tmr_end, st->loop, txn_t64(st->s), tmr_end_h, st);
 		}
 		else {
 			/* Timer J: 64*T1 unreliable, zero reliable. */
-			tmr_start(&st->tmr_end, st->loop, st->reliable ? 0 : txn_t64(st->s),
-				  tmr_end_h, st);
+			tmr_start(&st->tmr, st->loop, st->reliable ? 0 : txn_t64(st->s),
+				  srv_tmr_h, st);
 		}
 		break;
 
 	case CONFIRMED:
 		/* Timer I: T4 unreliable, zero reliable. */
-		tmr_start(&st->tmr_end, st->loop, st->reliable ? 0 : cfg->t4, tmr_end_h, st);
+		tmr_start(&st->tmr, st->loop, st->reliable ? 0 : cfg->t4, srv_tmr_h, st);
 		break;
 
 	case ACCEPTED:
 		/* Timer L (RFC 6026): 64*T1. */
-		tmr_start(&st->tmr_end, st->loop, txn_t64(st->s), tmr_end_h, st);
+		tmr_start(&st->tmr, st->loop, txn_t64(st->s), srv_tmr_h, st);
 		break;
 
 	default:
@@ -314,10 +325,10 @@ static void sync_h(void *arg)
 {
 	struct txn_srv *st = arg;
 
-	pthread_mutex_lock(&st->lock);
+	pthread_mutex_lock(txn_lock(st->s, st));
 	if (st->state != TERMINATED)
 		srv_arm(st);
-	pthread_mutex_unlock(&st->lock);
+	pthread_mutex_unlock(txn_lock(st->s, st));
 	mem_deref(st);
 }
 
@@ -343,7 +354,7 @@ static void srv_sync(struct txn_srv *st)
 static void srv_absorb(struct txn_srv *st)
 {
 	atomic_fetch_add(&st->s->srv_absorbed, 1);
-	pthread_mutex_lock(&st->lock);
+	pthread_mutex_lock(txn_lock(st->s, st));
 	/* In Accepted (RFC 6026) retransmitting the 2xx is the TU's job. */
 	if (st->resp && (st->state == PROCEEDING || st->state == TRYING ||
 			 st->state == COMPLETED)) {
@@ -352,7 +363,7 @@ static void srv_absorb(struct txn_srv *st)
 		if (err)
 			LDEBUG("msg=\"resend failed\" err=%d", err);
 	}
-	pthread_mutex_unlock(&st->lock);
+	pthread_mutex_unlock(txn_lock(st->s, st));
 }
 
 static int srv_ack(struct txn_stack *s, struct srv_match *ma)
@@ -366,7 +377,7 @@ static int srv_ack(struct txn_stack *s, struct srv_match *ma)
 	if (!st)
 		return TXN_RX_ACK;
 
-	pthread_mutex_lock(&st->lock);
+	pthread_mutex_lock(txn_lock(st->s, st));
 	switch (st->state) {
 
 	case COMPLETED:
@@ -384,7 +395,7 @@ static int srv_ack(struct txn_stack *s, struct srv_match *ma)
 		/* Confirmed: retransmitted ACK. Proceeding: no final yet. */
 		break;
 	}
-	pthread_mutex_unlock(&st->lock);
+	pthread_mutex_unlock(txn_lock(st->s, st));
 
 	if (rx == TXN_RX_ABSORBED)
 		atomic_fetch_add(&s->srv_absorbed, 1);
@@ -438,9 +449,7 @@ static int srv_alloc(struct txn_srv **stp, struct txn_stack *s, const struct sip
 		free(p);
 		return -ENOMEM;
 	}
-	pthread_mutex_init(&st->lock, NULL);
-	tmr_init(&st->tmr_retx);
-	tmr_init(&st->tmr_end);
+	tmr_init(&st->tmr);
 	st->le.obj = st;
 	st->le.key = key;
 	st->s = s;
@@ -456,9 +465,10 @@ static int srv_alloc(struct txn_srv **stp, struct txn_stack *s, const struct sip
 	st->reliable = pkt->proto != TP_UDP;
 	st->dst = dst;
 	st->conn = mem_ref(conn);
-	st->reqlen = req->len;
+	st->reqlen = (uint32_t)req->len;
 	memcpy(st->req, req->buf, req->len);
-	st->keylen = keylen;
+	st->keylen = (uint16_t)keylen;
+	st->ack_len = KEY_NONE;
 
 	st->cseq = ma->k.cseq;
 	st->port = ma->k.port;
@@ -552,7 +562,7 @@ static int srv_reply(struct txn_srv *st, uint16_t scode, char *buf, size_t len)
 	if (st->invite && !st->cookie && scode >= 300)
 		acktag = resp_totag(buf, len);
 
-	pthread_mutex_lock(&st->lock);
+	pthread_mutex_lock(txn_lock(st->s, st));
 	switch (st->state) {
 
 	case TRYING:
@@ -587,11 +597,13 @@ static int srv_reply(struct txn_srv *st, uint16_t scode, char *buf, size_t len)
 	atomic_fetch_add(&st->s->srv_bytes, bytes);
 	free(st->resp);
 	st->resp = buf;
-	st->resplen = len;
+	st->resplen = (uint32_t)len;
 	st->scode = scode;
 	buf = NULL;
-	if (acktag.p)
-		st->acktag = acktag;
+	if (acktag.p && acktag.p - st->resp < KEYS_MAX && acktag.l < KEYS_MAX) {
+		st->ack_off = (uint16_t)(acktag.p - st->resp);
+		st->ack_len = (uint16_t)acktag.l;
+	}
 	changed = next != st->state;
 	st->state = next;
 	err = tp_send(st->s->tp, st->proto, &st->dst, st->conn, st->resp, st->resplen);
@@ -613,14 +625,14 @@ static int srv_reply(struct txn_srv *st, uint16_t scode, char *buf, size_t len)
 		st->resp = NULL;
 		st->resplen = 0;
 	}
-	pthread_mutex_unlock(&st->lock);
+	pthread_mutex_unlock(txn_lock(st->s, st));
 
 	if (changed)
 		srv_sync(st);
 	return err;
 
  unlock:
-	pthread_mutex_unlock(&st->lock);
+	pthread_mutex_unlock(txn_lock(st->s, st));
 	free(buf);
 	return err;
 }
@@ -652,10 +664,10 @@ int txn_srv_reply_simple(struct txn_srv *st, uint16_t scode, const char *reason,
 
 	/* The tag is made on the first reply and kept: a re-sent reply has
 	 * the same bytes. Under the lock: replies may come from any thread. */
-	pthread_mutex_lock(&st->lock);
+	pthread_mutex_lock(txn_lock(st->s, st));
 	if (!st->req) {
 		/* The final was sent (the request is gone with it). */
-		pthread_mutex_unlock(&st->lock);
+		pthread_mutex_unlock(txn_lock(st->s, st));
 		return -EPROTO;
 	}
 	err = st->has_totag ? 0 : sip_tag_new(st->totag);
@@ -671,7 +683,7 @@ int txn_srv_reply_simple(struct txn_srv *st, uint16_t scode, const char *reason,
 	sip_mb_init(&mb);
 	if (!err)
 		err = sip_reply_build(&mb, msg, scode, reason, st->totag, extra_hdrs, NULL, NULL);
-	pthread_mutex_unlock(&st->lock);
+	pthread_mutex_unlock(txn_lock(st->s, st));
 	if (!err)
 		err = mb.err;
 	if (err) {
@@ -697,7 +709,7 @@ const struct sip_msg *txn_srv_request(const struct txn_srv *cst)
 
 	if (!st)
 		return NULL;
-	pthread_mutex_lock(&st->lock);
+	pthread_mutex_lock(txn_lock(st->s, st));
 	if (!st->msg && st->req) {
 		m = mem_zalloc(sizeof(*m), NULL);
 		if (m && !txn_parse(m, st->req, st->reqlen)) {
@@ -709,7 +721,7 @@ const struct sip_msg *txn_srv_request(const struct txn_srv *cst)
 		}
 	}
 	m = st->msg;
-	pthread_mutex_unlock(&st->lock);
+	pthread_mutex_unlock(txn_lock(st->s, st));
 	return m;
 }
 
@@ -721,9 +733,9 @@ int txn_srv_request_parse(const struct txn_srv *cst, struct sip_msg *msg)
 	if (!st || !msg)
 		return -EINVAL;
 	/* The copy lives until the final response (which frees it). */
-	pthread_mutex_lock(&st->lock);
+	pthread_mutex_lock(txn_lock(st->s, st));
 	err = st->req ? txn_parse(msg, st->req, st->reqlen) : -EPROTO;
-	pthread_mutex_unlock(&st->lock);
+	pthread_mutex_unlock(txn_lock(st->s, st));
 	return err;
 }
 
@@ -743,11 +755,10 @@ void txn_srv_flush_h(void *obj)
 {
 	struct txn_srv *st = obj;
 
-	pthread_mutex_lock(&st->lock);
+	pthread_mutex_lock(txn_lock(st->s, st));
 	st->state = TERMINATED;
-	tmr_cancel(&st->tmr_retx);
-	tmr_cancel(&st->tmr_end);
-	pthread_mutex_unlock(&st->lock);
+	tmr_cancel(&st->tmr);
+	pthread_mutex_unlock(txn_lock(st->s, st));
 	atomic_fetch_sub(&st->s->active_srv, 1);
 	mem_deref(st);
 }

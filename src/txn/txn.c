@@ -281,6 +281,8 @@ int txn_stack_alloc(struct txn_stack **sp, struct tp *tp, const struct txn_cfg *
 		s->cfg.td = txn_cfg_default.td;
 	txn_tbl_init(&s->srv);
 	txn_tbl_init(&s->cli);
+	for (size_t i = 0; i < TXN_OBJ_LOCKS; i++)
+		pthread_mutex_init(&s->objlock[i], NULL);
 	*sp = s;
 	return 0;
 }
@@ -293,6 +295,8 @@ void txn_stack_free(struct txn_stack *s)
 	txn_tbl_flush(&s->srv, txn_srv_flush_h);
 	txn_tbl_destroy(&s->srv);
 	txn_tbl_destroy(&s->cli);
+	for (size_t i = 0; i < TXN_OBJ_LOCKS; i++)
+		pthread_mutex_destroy(&s->objlock[i]);
 	free(s);
 }
 
