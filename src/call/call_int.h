@@ -98,9 +98,9 @@ struct attempt {
 	uint32_t gw_id;
 	int64_t rate, fee;            /* carrier terms (termination) */
 	uint16_t inc_first, inc_next;
-	const char *ruri;             /* Request-URI */
-	const char *to;               /* To name-addr */
-	const char *host;             /* host[:port] of the destination */
+	const char *user;             /* the number (Request-URI and To user) */
+	const char *host;             /* host[:port] of the destination ([v6]) */
+	uint16_t hostlen;             /* host without the port: the To's host */
 	struct sa dst;
 	enum tp_proto proto;
 	bool resolved;                /* dst is a numeric address */
@@ -114,16 +114,17 @@ enum call_state {
 	CS_ENDED,                     /* CDR written; maybe BYE/CANCEL still running */
 };
 
-/** The pending 2xx we retransmit until its ACK (§13.3.1.4). */
+/** The pending 2xx we retransmit until its ACK (§13.3.1.4): allocated
+ *  for that while only (one block with the copy of the 2xx). */
 struct rtx {
-	struct txn_srv *st;           /* owned reference, NULL when idle */
+	struct txn_srv *st;           /* owned reference */
 	struct leg *leg;              /* borrowed: the leg whose ACK stops it */
 	uint32_t cseq;
-	char *buf;                    /* owned copy of the 2xx */
-	size_t len;
 	uint32_t ival;
 	uint64_t deadline;
 	struct tmr tmr;
+	size_t len;
+	char buf[];                   /* copy of the 2xx */
 };
 
 /**
@@ -185,7 +186,7 @@ struct call {
 	uint16_t a_code;              /* final towards A */
 	char cause[64];
 
-	struct rtx rtx;
+	struct rtx *rtx;              /* owned: a 2xx waiting for its ACK, or NULL */
 	struct tmr t_max;             /* maximum duration */
 	struct tmr t_se;              /* session timer (RFC 4028) */
 	struct tmr t_ring;            /* no answer */

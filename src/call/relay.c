@@ -214,15 +214,17 @@ int relay_reply_a(struct call *c, uint16_t scode, const char *reason, const char
 static void rtx_fire(void *arg)
 {
 	struct call *c = arg;
-	struct rtx *r = &c->rtx;
+	struct rtx *r = c->rtx;
 
 	ctx_log(c);
 	if (time_ms() >= r->deadline) {
+		enum store_side side = r->leg && r->leg->is_a ? STORE_SIDE_CALLER
+							      : STORE_SIDE_CALLEE;
+
 		LWARN("no ACK for 2xx: ending the call");
 		mem_ref(c);
 		relay_rtx_stop(c);
-		call_end(c, r->leg && r->leg->is_a ? STORE_SIDE_CALLER : STORE_SIDE_CALLEE,
-			 "no ACK", 0);
+		call_end(c, side, "no ACK", 0);
 		mem_deref(c);
 		log_ctx_clear();
 		return;
@@ -236,33 +238,33 @@ static void rtx_fire(void *arg)
 void relay_rtx_start(struct call *c, struct leg *leg, struct txn_srv *st, uint32_t cseq,
 		     const char *buf, size_t len)
 {
-	struct rtx *r = &c->rtx;
-	char *copy = malloc(len);
+	struct rtx *r = malloc(sizeof(*r) + len);
 
-	if (!copy)
+	if (!r)
 		return;
 	relay_rtx_stop(c);
-	memcpy(copy, buf, len);
-	r->buf = copy;
+	tmr_init(&r->tmr);
+	memcpy(r->buf, buf, len);
 	r->len = len;
 	r->st = mem_ref(st);
 	r->leg = leg;
 	r->cseq = cseq;
 	r->ival = RTX_T1;
 	r->deadline = time_ms() + 64 * RTX_T1;
+	c->rtx = r;
 	tmr_start(&r->tmr, c->loop, r->ival, rtx_fire, c);
 }
 
 void relay_rtx_stop(struct call *c)
 {
-	struct rtx *r = &c->rtx;
+	struct rtx *r = c->rtx;
 
+	if (!r)
+		return;
+	c->rtx = NULL;
 	tmr_cancel(&r->tmr);
-	r->st = mem_deref(r->st);
-	free(r->buf);
-	r->buf = NULL;
-	r->len = 0;
-	r->leg = NULL;
+	mem_deref(r->st);
+	free(r);
 }
 
 /* ------------------------------------------------------------------ */
@@ -402,9 +404,19 @@ static int b_leg_setup(struct call *c, struct attempt *at)
 {
 	struct leg *b = &c->b;
 	char host[SA_FMT_MAX], callid[SIP_CALLID_LEN + 1], ltag[SIP_TAG_LEN + 1];
-	char contact[LEG_URI_MAX], luri[LEG_URI_MAX];
+	char contact[LEG_URI_MAX], luri[LEG_URI_MAX], ruri[LEG_URI_MAX], to[LEG_URI_MAX];
 	struct pl v[LEG_NSTR];
 	int err, w;
+
+	/* sip:user@host[:port][;transport=tcp] and <sip:user@host>, as
+	 * leg_uri_build made them when the attempt was checked. */
+	w = snprintf(ruri, sizeof(ruri), "sip:%s%s%s%s", at->user, at->user[0] ? "@" : "",
+		     at->host, at->proto == TP_TCP ? ";transport=tcp" : "");
+	if (w < 0 || (size_t)w >= sizeof(ruri))
+		return -ENOSPC;
+	w = snprintf(to, sizeof(to), "<sip:%s@%.*s>", at->user, (int)at->hostlen, at->host);
+	if (w < 0 || (size_t)w >= sizeof(to))
+		return -ENOSPC;
 
 	ctab_unlink(c->u->tab, b);
 	b->ack_branch[0] = '\0';
@@ -443,8 +455,8 @@ static int b_leg_setup(struct call *c, struct attempt *at)
 	v[LS_LTAG] = pl_cstr(ltag);
 	v[LS_RTAG] = PL("");
 	v[LS_LURI] = pl_cstr(luri);
-	v[LS_RURI] = pl_cstr(at->to);
-	v[LS_TARGET] = pl_cstr(at->ruri);
+	v[LS_RURI] = pl_cstr(to);
+	v[LS_TARGET] = pl_cstr(ruri);
 	v[LS_CONTACT] = pl_cstr(contact);
 	err = leg_set(b, v);
 	if (err)
@@ -519,7 +531,7 @@ int relay_attempt_next(struct call *c)
 		c->bx = x;
 		tmr_start(&c->t_ring, c->loop, INVITE_TIMEOUT_MS, t_ring_fire, c);
 		LINFO("attempt start idx=%u carrier=%u host=%s ruri=%s", c->cur, at->carrier_id,
-		      at->host, at->ruri);
+		      at->host, c->b.target);
 		return 0;
 	}
 	return -ENOENT;
