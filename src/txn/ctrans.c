@@ -20,6 +20,7 @@
  * (~15 KB) per transaction.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "txn_int.h"
@@ -65,6 +66,8 @@ struct txn_cli {
 	char keys[];                /* see branch_len */
 };
 
+_Static_assert(offsetof(struct txn_cli, le) == 0, "the table link comes first");
+
 /* What a response is matched by (§17.1.3). */
 struct cli_key {
 	struct pl branch;           /* top Via branch */
@@ -80,8 +83,8 @@ static inline int64_t heap_bytes(size_t n, bool mem)
 static void cli_destroy(void *arg)
 {
 	struct txn_cli *ct = arg;
-	int64_t bytes = heap_bytes(sizeof(*ct) + ct->branch_len + ct->cmethod_len +
-				   ct->callid_len, true);
+	int64_t bytes = heap_bytes(offsetof(struct txn_cli, keys) + ct->branch_len +
+				   ct->cmethod_len + ct->callid_len, true);
 
 	if (ct->req)
 		bytes += heap_bytes(ct->reqlen, false);
@@ -557,14 +560,13 @@ static int cli_start(struct txn_cli **ctp, struct txn_stack *s, enum tp_proto pr
 	if (m.via.branch.l > UINT16_MAX || m.cseq.method.l > UINT16_MAX || m.callid.l > UINT16_MAX)
 		return -EMSGSIZE;
 	p = malloc(len);
-	ct = p ? mem_zalloc(sizeof(*ct) + keylen, cli_destroy) : NULL;
+	ct = p ? mem_zalloc(offsetof(struct txn_cli, keys) + keylen, cli_destroy) : NULL;
 	if (!ct) {
 		free(p);
 		return -ENOMEM;
 	}
 	tmr_init(&ct->tmr);
 	ct->req = p;
-	ct->le.obj = ct;
 	ct->s = s;
 	ct->loop = loop_current();
 	ct->proto = proto;
@@ -574,7 +576,7 @@ static int cli_start(struct txn_cli **ctp, struct txn_stack *s, enum tp_proto pr
 	ct->arg = arg;
 	ct->reqlen = (uint32_t)len;
 	memcpy(ct->req, req, len);
-	atomic_fetch_add(&s->cli_bytes, heap_bytes(sizeof(*ct) + keylen, true) +
+	atomic_fetch_add(&s->cli_bytes, heap_bytes(offsetof(struct txn_cli, keys) + keylen, true) +
 			 heap_bytes(len, false));
 	p = ct->keys;
 	ct->branch_len = key_put(&p, &m.via.branch);

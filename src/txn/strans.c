@@ -23,6 +23,7 @@
  * its response when one is kept.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "txn_int.h"
@@ -73,10 +74,10 @@ struct txn_srv {
 	bool invite;
 	bool reliable;              /* timers I and J are zero */
 	bool cookie;                /* branch has z9hG4bK: §17.2.3 matching */
-	bool has_totag;             /* totag made (first txn_srv_reply_simple) */
-	char totag[SIP_TAG_LEN + 1];  /* tag for txn_srv_reply_simple */
 	char keys[];                /* the bytes of the keys */
 };
+
+_Static_assert(offsetof(struct txn_srv, le) == 0, "the table link comes first");
 
 /* What a match looks for. */
 enum match_kind {
@@ -100,7 +101,7 @@ static inline int64_t heap_bytes(size_t n, bool mem)
 static void srv_destroy(void *arg)
 {
 	struct txn_srv *st = arg;
-	int64_t bytes = heap_bytes(sizeof(*st) + st->keylen, true);
+	int64_t bytes = heap_bytes(offsetof(struct txn_srv, keys) + st->keylen, true);
 
 	/* Unlinked and idle by now: the table reference, the last one before
 	 * the TU's, is dropped only after terminate cancelled the timers. */
@@ -444,13 +445,12 @@ static int srv_alloc(struct txn_srv **stp, struct txn_stack *s, const struct sip
 	/* One block for the struct and the keys' bytes, which outlive the
 	 * copy of the request (the receive buffer is reused after this call). */
 	p = malloc(req->len);
-	st = p ? mem_zalloc(sizeof(*st) + keylen, srv_destroy) : NULL;
+	st = p ? mem_zalloc(offsetof(struct txn_srv, keys) + keylen, srv_destroy) : NULL;
 	if (!st) {
 		free(p);
 		return -ENOMEM;
 	}
 	tmr_init(&st->tmr);
-	st->le.obj = st;
 	st->le.key = key;
 	st->s = s;
 	st->req = p;
@@ -484,7 +484,7 @@ static int srv_alloc(struct txn_srv **stp, struct txn_stack *s, const struct sip
 		}
 	}
 
-	atomic_fetch_add(&s->srv_bytes, heap_bytes(sizeof(*st) + keylen, true) +
+	atomic_fetch_add(&s->srv_bytes, heap_bytes(offsetof(struct txn_srv, keys) + keylen, true) +
 			 heap_bytes(st->reqlen, false));
 	*stp = st;
 	return 0;
@@ -538,6 +538,36 @@ int txn_srv_recv(struct txn_stack *s, const struct sip_msg *req,
 }
 
 /* ------------------------------ reply ----------------------------- */
+
+/*
+ * The To tag of txn_srv_reply_simple's responses: the same for every
+ * reply of a transaction (a re-sent reply has the same bytes), random to
+ * anyone without the process's hash key, and not stored (18 bytes less
+ * in each lingering transaction): a keyed hash of its keys and address.
+ */
+static void srv_totag(const struct txn_srv *st, char tag[SIP_TAG_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	struct {
+		const void *st;
+		uint32_t cseq;
+		uint16_t port;
+		char keys[64];
+	} in;
+	uint64_t h;
+	size_t n = st->keylen < sizeof(in.keys) ? st->keylen : sizeof(in.keys);
+
+	_Static_assert(SIP_TAG_LEN == 16, "16 hex digits of a 64-bit hash");
+	memset(&in, 0, sizeof(in));
+	in.st = st;
+	in.cseq = st->cseq;
+	in.port = st->port;
+	memcpy(in.keys, st->keys, n);
+	h = hash_keyed(&in, sizeof(in));
+	for (unsigned i = 0; i < SIP_TAG_LEN; i++)
+		tag[i] = hex[(h >> (4 * i)) & 15];
+	tag[SIP_TAG_LEN] = '\0';
+}
 
 /* The To tag of a response we send, for matching the ACK of an RFC 2543
  * peer: a view into buf. Only on that rare path does it cost a parse. */
@@ -656,22 +686,21 @@ int txn_srv_reply_simple(struct txn_srv *st, uint16_t scode, const char *reason,
 	struct sip_msg req;
 	const struct sip_msg *msg;
 	struct sip_mb mb;
-	char *buf;
+	char *buf, totag[SIP_TAG_LEN + 1];
 	int err;
 
 	if (!st || scode < 100 || scode > 699)
 		return -EINVAL;
 
-	/* The tag is made on the first reply and kept: a re-sent reply has
-	 * the same bytes. Under the lock: replies may come from any thread. */
+	/* Under the lock: replies may come from any thread. */
 	pthread_mutex_lock(txn_lock(st->s, st));
 	if (!st->req) {
 		/* The final was sent (the request is gone with it). */
 		pthread_mutex_unlock(txn_lock(st->s, st));
 		return -EPROTO;
 	}
-	err = st->has_totag ? 0 : sip_tag_new(st->totag);
-	st->has_totag = !err;
+	srv_totag(st, totag);
+	err = 0;
 	msg = st->msg;
 	/* The request parsed on the stack (about 1 µs), unless the TU asked
 	 * for it already. It parsed before, so it parses again. Under the
@@ -682,7 +711,7 @@ int txn_srv_reply_simple(struct txn_srv *st, uint16_t scode, const char *reason,
 	}
 	sip_mb_init(&mb);
 	if (!err)
-		err = sip_reply_build(&mb, msg, scode, reason, st->totag, extra_hdrs, NULL, NULL);
+		err = sip_reply_build(&mb, msg, scode, reason, totag, extra_hdrs, NULL, NULL);
 	pthread_mutex_unlock(txn_lock(st->s, st));
 	if (!err)
 		err = mb.err;

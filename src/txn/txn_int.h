@@ -24,14 +24,18 @@ enum {
 /**
  * Intrusive link of a transaction in a table. A table holds one
  * reference on each linked transaction; the link is changed only under
- * the bucket's stripe lock.
+ * the bucket's stripe lock. It is the first member of struct txn_srv and
+ * struct txn_cli: its address is the transaction's (txn_le_obj).
  */
 struct txn_le {
-	struct txn_le *next, *prev;
+	struct txn_le *next, *prev;  /* both NULL when unlinked, unless head */
 	uint64_t key;             /* hash of the matching key */
-	bool linked;
-	void *obj;                /* borrowed: the struct txn_srv / txn_cli */
 };
+
+static inline void *txn_le_obj(struct txn_le *le)
+{
+	return le;
+}
 
 struct txn_tbl {
 	pthread_mutex_t lock[TXN_STRIPES];
@@ -104,7 +108,7 @@ void *txn_tbl_find(struct txn_tbl *t, uint64_t key, txn_match_h *mh, const void 
 /**
  * Link le (key already set) unless an entry matching arg exists; then
  * that one is returned referenced and le stays unlinked. On link, the
- * table takes a reference on le->obj and NULL is returned.
+ * table takes a reference on the transaction and NULL is returned.
  */
 void *txn_tbl_insert(struct txn_tbl *t, struct txn_le *le, txn_match_h *mh, const void *arg);
 /** Unlink; true when it was linked (the caller drops the table's reference). */
