@@ -420,13 +420,15 @@ static struct attempt *attempt_add(struct att_build *b, const char *user, const 
 	enum tp_proto proto = TP_UDP;
 	char ruri[LEG_URI_MAX];
 	const char *lb = uri->host_v6 ? "[" : "", *rb = uri->host_v6 ? "]" : "";
+	struct sa dst;
 	size_t h0;
 
 	if (b->n >= ROUTE_MAX_ATTEMPTS)
 		return NULL;
 	at = &b->att[b->n];
 	memset(at, 0, sizeof(*at));
-	at->resolved = !leg_uri_dst(uri, &at->dst, &proto);
+	/* A numeric host: the address is read again from host when tried. */
+	at->resolved = !leg_uri_dst(uri, &dst, &proto);
 	if (tcp && at->resolved)
 		proto = TP_TCP;
 	at->proto = proto;

@@ -64,6 +64,7 @@ struct leg {
 	struct leg *hnext;            /* bucket chain (under the stripe lock) */
 	bool linked;
 	bool is_a;                    /* towards the caller */
+	bool acked;                   /* we ACKed a 2xx (ack_cseq) on this leg */
 	struct call *call;            /* borrowed: the call owns its legs */
 	union {
 		struct {
@@ -84,10 +85,9 @@ struct leg {
 	struct sa dst;                /* where requests to the peer go */
 	struct tp_conn *conn;         /* owned reference (TCP A leg), or NULL */
 	struct sa local;              /* our address (Via sent-by) */
-	uint32_t ack_cseq;            /* CSeq of the last 2xx we ACKed */
-	char ack_branch[SIP_BRANCH_LEN + 1];  /* its ACK's branch ("" = none): the
-	                                         ACK is built again, the same, for a
-	                                         retransmitted 2xx */
+	uint32_t ack_cseq;            /* CSeq of the last 2xx we ACKed: its ACK is
+	                                 built again, the same, for a retransmitted
+	                                 2xx (relay_resend_ack) */
 	int maxfwd;                   /* Max-Forwards of our requests; 0 = 70 */
 };
 
@@ -101,7 +101,6 @@ struct attempt {
 	const char *user;             /* the number (Request-URI and To user) */
 	const char *host;             /* host[:port] of the destination ([v6]) */
 	uint16_t hostlen;             /* host without the port: the To's host */
-	struct sa dst;
 	enum tp_proto proto;
 	bool resolved;                /* dst is a numeric address */
 	uint16_t code;                /* final status, 0 = none (timeout, cancelled) */

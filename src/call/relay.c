@@ -376,7 +376,29 @@ static int ack_send(struct call *c, struct leg *leg, uint32_t cseq, const char *
 	return err;
 }
 
-/* The ACK of a 2xx (§13.2.2.4). Only its branch is kept: a retransmitted
+/*
+ * The branch of our ACK of the 2xx with CSeq cseq on leg: a keyed hash
+ * of the leg's Call-ID, tag and the CSeq, so that it is unique to that
+ * ACK (§8.1.1.7), random to anyone without the process's hash key, and
+ * the same when the ACK is built again: nothing is stored for it.
+ */
+static void ack_branch(const struct leg *leg, uint32_t cseq, char out[SIP_BRANCH_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	char in[2 * LEG_ID_MAX + 16];
+	int n = snprintf(in, sizeof(in), "%s;%s;%u", leg->callid, leg->ltag, cseq);
+	uint64_t h = hash_keyed(in, n > 0 && (size_t)n < sizeof(in) ? (size_t)n : sizeof(in) - 1);
+	char *p = out;
+
+	_Static_assert(SIP_BRANCH_LEN >= 7 + 16, "z9hG4bK and 16 hex digits");
+	memcpy(p, "z9hG4bK", 7);
+	p += 7;
+	for (unsigned i = 0; i < 16; i++)
+		*p++ = hex[(h >> (4 * i)) & 15];
+	*p = '\0';
+}
+
+/* The ACK of a 2xx (§13.2.2.4). Nothing of it is kept: a retransmitted
  * 2xx gets the same ACK, built again from the leg (~400 bytes less per
  * call for its whole life). */
 static int send_ack(struct call *c, struct leg *leg, uint32_t cseq)
@@ -384,11 +406,10 @@ static int send_ack(struct call *c, struct leg *leg, uint32_t cseq)
 	char branch[SIP_BRANCH_LEN + 1];
 	int err;
 
-	err = sip_branch_new(branch);
-	if (!err)
-		err = ack_send(c, leg, cseq, branch);
+	ack_branch(leg, cseq, branch);
+	err = ack_send(c, leg, cseq, branch);
 	if (!err) {
-		memcpy(leg->ack_branch, branch, sizeof(branch));
+		leg->acked = true;
 		leg->ack_cseq = cseq;
 	}
 	return err;
@@ -396,8 +417,12 @@ static int send_ack(struct call *c, struct leg *leg, uint32_t cseq)
 
 void relay_resend_ack(struct call *c, struct leg *leg, uint32_t cseq)
 {
-	if (leg->ack_branch[0] && cseq == leg->ack_cseq)
-		ack_send(c, leg, cseq, leg->ack_branch);
+	char branch[SIP_BRANCH_LEN + 1];
+
+	if (!leg->acked || cseq != leg->ack_cseq)
+		return;
+	ack_branch(leg, cseq, branch);
+	ack_send(c, leg, cseq, branch);
 }
 
 static int b_leg_setup(struct call *c, struct attempt *at)
@@ -419,7 +444,7 @@ static int b_leg_setup(struct call *c, struct attempt *at)
 		return -ENOSPC;
 
 	ctab_unlink(c->u->tab, b);
-	b->ack_branch[0] = '\0';
+	b->acked = false;
 	b->is_a = false;
 	b->call = c;
 	b->rcseq = 0;
@@ -427,7 +452,11 @@ static int b_leg_setup(struct call *c, struct attempt *at)
 	/* Max-Forwards goes down by one across us (loop protection). */
 	b->maxfwd = c->maxfwd;
 	b->proto = at->proto;
-	b->dst = at->dst;
+	/* host[:port] is numeric (at->resolved): 5060 when no port */
+	if (sa_decode(&b->dst, at->host, strlen(at->host)))
+		return -EADDRNOTAVAIL;
+	if (!sa_port(&b->dst))
+		sa_set_port(&b->dst, 5060);
 	if ((err = sip_callid_new(callid)) || (err = sip_tag_new(ltag)))
 		return err;
 	err = tp_local(c->u->tp, b->proto, sa_af(&b->dst), &b->local);
@@ -548,7 +577,7 @@ static void b_refuse_2xx(struct call *c, const struct sip_msg *resp)
 
 	/* tmp's strings still point into c->b's block: leg_set copies them
 	 * into a block of its own. */
-	tmp.ack_branch[0] = '\0';
+	tmp.acked = false;
 	tmp.linked = false;
 	tmp.sbuf = NULL;
 	if (!pl_isset(&resp->callid) || resp->callid.l >= LEG_ID_MAX ||
