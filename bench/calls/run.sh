@@ -14,7 +14,8 @@
 #   Kamailio's lcr routes any digits), the same list for both servers.
 #
 # usage: bench/calls/run.sh [BUILD_DIR]          (default: build-bench)
-# env:   RATES="2000 4000 ..."   rate steps, calls/s (default below)
+# env:   RATES="2000 4000 ..."   rate steps, calls/s (default below; RATES=""
+#                                runs the memory phase only)
 #        STEP_SECS=30            length of one rate step
 #        HOLD_RATE=1000 HOLD_SECS=10 HOLD_RUN=30   the memory phase
 #        SERVERS="trunkline kamailio"              which ones, in this order
@@ -50,7 +51,7 @@ root=$(cd "$here/../.." && pwd)
 build=${1:-$root/build-bench}
 build=$(cd "$build" 2>/dev/null && pwd) || { echo "run.sh: no build dir ${1:-build-bench}" >&2; exit 2; }
 KAM_DIR=${KAM_DIR:-$root/../shared/bench/kamailio}
-RATES=${RATES:-"2000 4000 6000 7000 8000 9000 10000 11000 12000 13000 14000"}
+RATES=${RATES-"2000 4000 6000 7000 8000 9000 10000 11000 12000 13000 14000"}
 STEP_SECS=${STEP_SECS:-30}
 HOLD_RATE=${HOLD_RATE:-1000}; HOLD_SECS=${HOLD_SECS:-10}; HOLD_RUN=${HOLD_RUN:-30}
 SERVERS=${SERVERS:-"trunkline kamailio"}

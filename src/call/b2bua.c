@@ -146,14 +146,15 @@ static void call_destroy(void *data)
 	route_snap_release(c->snap);
 	mem_deref(c->ast);
 	mem_deref(c->bct);
-	mem_deref(c->rtx.st);
-	free(c->rtx.buf);
+	if (c->rtx) {
+		mem_deref(c->rtx->st);
+		free(c->rtx);
+	}
 	mem_deref(c->a.conn);
-	free(c->a.ack);
-	free(c->b.ack);
+	leg_free(&c->a);
+	leg_free(&c->b);
 	free(c->att);
-	free(c->hdrs);
-	free(c->body);
+	free(c->strs);
 }
 
 static void release_counters(struct call *c)
@@ -238,8 +239,9 @@ void call_end(struct call *c, enum store_side side, const char *cause, uint16_t 
 	mem_deref(c);
 }
 
-/* Our side of a leg: address for Via/Contact of the destination's family. */
-static int leg_local(struct uas *u, struct leg *leg)
+/* Our side of a leg: address for Via/Contact of the destination's
+ * family; the Contact into contact (size n). */
+static int leg_local(struct uas *u, struct leg *leg, char *contact, size_t n)
 {
 	char host[SA_FMT_MAX];
 	int w, err;
@@ -248,9 +250,9 @@ static int leg_local(struct uas *u, struct leg *leg)
 	if (err)
 		return err;
 	sa_fmt(&leg->local, host, sizeof(host));
-	w = snprintf(leg->contact, sizeof(leg->contact), "<sip:tl@%s%s>", host,
+	w = snprintf(contact, n, "<sip:tl@%s%s>", host,
 		     leg->proto == TP_TCP ? ";transport=tcp" : "");
-	return w < 0 || (size_t)w >= sizeof(leg->contact) ? -ENOSPC : 0;
+	return w < 0 || (size_t)w >= n ? -ENOSPC : 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -302,22 +304,23 @@ static int a_leg_init(struct call *c, const struct sip_msg *msg, const struct tp
 	struct leg *a = &c->a;
 	struct sip_contact ct;
 	const struct sip_hdr *h;
+	char ltag[SIP_TAG_LEN + 1], luri[LEG_URI_MAX], ruri[LEG_URI_MAX], contact[LEG_URI_MAX];
+	struct pl v[LEG_NSTR];
 	int err;
 
 	a->is_a = true;
 	a->call = c;
-	if (pl_strcpy(&msg->callid, a->callid, sizeof(a->callid)) ||
-	    pl_strcpy(&msg->from.tag, a->rtag, sizeof(a->rtag)))
+	if (!valid_id(&msg->callid) || !valid_id(&msg->from.tag))
 		return -EINVAL;
-	err = sip_tag_new(a->ltag);
+	err = sip_tag_new(ltag);
 	if (err)
 		return err;
-	if ((err = leg_name_addr(&msg->to, false, a->luri, sizeof(a->luri))) ||
-	    (err = leg_name_addr(&msg->from, true, a->ruri, sizeof(a->ruri))))
+	if ((err = leg_name_addr(&msg->to, false, luri, sizeof(luri))) ||
+	    (err = leg_name_addr(&msg->from, true, ruri, sizeof(ruri))))
 		return err;
 	h = sip_msg_hdr(msg, SIP_HDR_CONTACT);
 	if (!h || sip_contact_decode(&ct, &h->val) || ct.star ||
-	    pl_strcpy(&ct.addr.auri, a->target, sizeof(a->target)))
+	    !pl_isset(&ct.addr.auri) || ct.addr.auri.l >= LEG_URI_MAX)
 		return -EBADMSG;
 	a->rcseq = msg->cseq.num;
 	a->lcseq = 0;
@@ -326,124 +329,208 @@ static int a_leg_init(struct call *c, const struct sip_msg *msg, const struct tp
 	 * behind NAT): over its connection for TCP. */
 	a->dst = pkt->src;
 	a->conn = mem_ref(pkt->conn);
-	return leg_local(c->u, a);
+	err = leg_local(c->u, a, contact, sizeof(contact));
+	if (err)
+		return err;
+	v[LS_CALLID] = msg->callid;
+	v[LS_LTAG] = pl_cstr(ltag);
+	v[LS_RTAG] = msg->from.tag;
+	v[LS_LURI] = pl_cstr(luri);
+	v[LS_RURI] = pl_cstr(ruri);
+	v[LS_TARGET] = ct.addr.auri;
+	v[LS_CONTACT] = pl_cstr(contact);
+	return leg_set(a, v);
 }
 
-/* The SDP and the headers every B INVITE of this call carries. */
-static int call_copy_invite(struct call *c, const struct sip_msg *msg)
+/* Numbers and names of the caller (strings), and the SDP and header
+ * lines every B INVITE of this call carries, into one block (c->strs). */
+static int call_copy_invite(struct call *c, const struct sip_msg *msg, const char *caller,
+			    const char *dialled, const char *e164, const char *dname)
 {
+	enum { S_HDRS, S_CALLER, S_DIALLED, S_E164, S_DNAME, S_CTYPE, S_BODY, S_N };
+	size_t off[S_N];
 	struct sip_mb mb;
+	char *b;
 
-	if (msg->body.l) {
-		c->body = malloc(msg->body.l);
-		if (!c->body)
-			return -ENOMEM;
-		memcpy(c->body, msg->body.p, msg->body.l);
-		c->body_len = msg->body.l;
-		if (!pl_isset(&msg->ctype) || pl_strcpy(&msg->ctype, c->ctype, sizeof(c->ctype)))
-			return -EBADMSG;
-	}
+	if (msg->body.l && (!pl_isset(&msg->ctype) || msg->ctype.l >= 64))
+		return -EBADMSG;
 	sip_mb_init(&mb);
+	off[S_HDRS] = 0;
 	leg_copy_hdrs(&mb, msg, pass_invite, ARRAY_SIZE(pass_invite));
 	if (sip_msg_has_token(msg, SIP_HDR_SUPPORTED, &PL("timer")))
 		sip_mb_puts(&mb, "Supported: timer\r\n");
 	if (mb.len > CALL_HDRS_MAX)
 		mb.err = -E2BIG;
 	sip_mb_put(&mb, "", 1);
+	off[S_CALLER] = mb.len;
+	sip_mb_put(&mb, caller, strlen(caller) + 1);
+	off[S_DIALLED] = mb.len;
+	sip_mb_put(&mb, dialled, strlen(dialled) + 1);
+	off[S_E164] = mb.len;
+	sip_mb_put(&mb, e164, strlen(e164) + 1);
+	off[S_DNAME] = mb.len;
+	sip_mb_put(&mb, dname, strlen(dname) + 1);
+	off[S_CTYPE] = mb.len;
+	if (msg->body.l)
+		sip_mb_putpl(&mb, &msg->ctype);
+	sip_mb_put(&mb, "", 1);
+	off[S_BODY] = mb.len;
+	if (msg->body.l)
+		sip_mb_putpl(&mb, &msg->body);
 	if (mb.err) {
 		int err = mb.err;
 		sip_mb_free(&mb);
 		return err;
 	}
-	c->hdrs = mb.buf;
+	/* The builder's buffer, trimmed to the strings, is the block. */
+	b = realloc(mb.buf, mb.len);
+	if (!b)
+		b = mb.buf;
+	c->strs = b;
+	c->hdrs = b + off[S_HDRS];
+	c->caller = b + off[S_CALLER];
+	c->dialled = b + off[S_DIALLED];
+	c->e164 = b + off[S_E164];
+	c->a_from_dname = b + off[S_DNAME];
+	c->ctype = b + off[S_CTYPE];
+	c->body = b + off[S_BODY];
+	c->body_len = msg->body.l;
 	return 0;
 }
 
-static int attempts_alloc(struct call *c, unsigned n)
+/*
+ * The attempts of a call are collected here, their strings in mb, then
+ * moved into one block sized to them: the array, then the strings
+ * (attempts_done). The Request-URI and To of an attempt are built from
+ * them when it is tried (b_leg_setup): ~30 bytes per gateway, not 768.
+ */
+struct att_build {
+	struct attempt att[ROUTE_MAX_ATTEMPTS];
+	size_t off[ROUTE_MAX_ATTEMPTS][2];    /* user, host: offsets in mb */
+	unsigned n;
+	struct sip_mb mb;
+};
+
+/* A new attempt towards user@uri (tcp: the gateway wants TCP), or NULL
+ * when the table is full. */
+static struct attempt *attempt_add(struct att_build *b, const char *user, const struct sip_uri *uri,
+				   bool tcp)
 {
-	c->att = calloc(n ? n : 1, sizeof(*c->att));
-	return c->att ? 0 : -ENOMEM;
+	struct attempt *at;
+	enum tp_proto proto = TP_UDP;
+	char ruri[LEG_URI_MAX];
+	const char *lb = uri->host_v6 ? "[" : "", *rb = uri->host_v6 ? "]" : "";
+	struct sa dst;
+	size_t h0;
+
+	if (b->n >= ROUTE_MAX_ATTEMPTS)
+		return NULL;
+	at = &b->att[b->n];
+	memset(at, 0, sizeof(*at));
+	/* A numeric host: the address is read again from host when tried. */
+	at->resolved = !leg_uri_dst(uri, &dst, &proto);
+	if (tcp && at->resolved)
+		proto = TP_TCP;
+	at->proto = proto;
+	/* Checked here (length, host), built again when tried. */
+	if (leg_uri_build(ruri, sizeof(ruri), user, uri, proto))
+		at->resolved = false;
+	b->off[b->n][0] = b->mb.len;
+	sip_mb_puts(&b->mb, user);
+	sip_mb_put(&b->mb, "", 1);
+	b->off[b->n][1] = h0 = b->mb.len;
+	sip_mb_printf(&b->mb, "%s%.*s%s", lb, PL_FMT(&uri->host), rb);
+	at->hostlen = (uint16_t)(b->mb.len - h0 < UINT16_MAX ? b->mb.len - h0 : 0);
+	if (uri->port)
+		sip_mb_printf(&b->mb, ":%u", uri->port);
+	sip_mb_put(&b->mb, "", 1);
+	b->n++;
+	return at;
 }
 
-static void attempt_set_uri(struct attempt *at, const char *user, const struct sip_uri *uri)
+/* The collected attempts into c->att (one block). 0 or -ENOMEM. */
+static int attempts_done(struct call *c, struct att_build *b)
 {
-	enum tp_proto proto = TP_UDP;
+	size_t asz = (b->n ? b->n : 1) * sizeof(struct attempt);
+	struct attempt *att;
+	char *strs;
+	int err = b->mb.err;
 
-	at->resolved = !leg_uri_dst(uri, &at->dst, &proto);
-	at->proto = proto;
-	snprintf(at->host, sizeof(at->host), "%s%.*s%s", uri->host_v6 ? "[" : "",
-		 PL_FMT(&uri->host), uri->host_v6 ? "]" : "");
-	if (uri->port) {
-		size_t l = strlen(at->host);
-		snprintf(at->host + l, sizeof(at->host) - l, ":%u", uri->port);
+	att = err ? NULL : calloc(1, asz + b->mb.len);
+	if (!att) {
+		sip_mb_free(&b->mb);
+		return err ? err : -ENOMEM;
 	}
-	if (leg_uri_build(at->ruri, sizeof(at->ruri), user, uri, proto))
-		at->resolved = false;
-	snprintf(at->to, sizeof(at->to), "<sip:%s@%s%.*s%s>", user, uri->host_v6 ? "[" : "",
-		 PL_FMT(&uri->host), uri->host_v6 ? "]" : "");
+	strs = (char *)att + asz;
+	if (b->mb.len)
+		memcpy(strs, b->mb.buf, b->mb.len);
+	for (unsigned i = 0; i < b->n; i++) {
+		att[i] = b->att[i];
+		att[i].user = strs + b->off[i][0];
+		att[i].host = strs + b->off[i][1];
+	}
+	c->att = att;
+	c->natt = b->n;
+	sip_mb_free(&b->mb);
+	return 0;
 }
 
 /* Termination: the decision's attempts, in order. */
 static int attempts_from_decision(struct call *c, const struct route_decision *d)
 {
-	int err = attempts_alloc(c, d->nattempts);
+	struct att_build b;
 
-	if (err)
-		return err;
+	b.n = 0;
+	sip_mb_init(&b.mb);
 	for (uint32_t i = 0; i < d->nattempts; i++) {
 		const struct route_attempt *ra = &d->attempt[i];
-		struct attempt *at = &c->att[c->natt];
+		struct attempt *at;
 		struct sip_uri uri;
 
 		memset(&uri, 0, sizeof(uri));
 		uri.host = pl_cstr(ra->gw->host);
 		uri.host_v6 = strchr(ra->gw->host, ':') != NULL;
 		uri.port = ra->gw->port;
+		at = attempt_add(&b, ra->number, &uri, ra->gw->transport == ROUTE_TP_TCP);
+		if (!at)
+			break;
 		at->carrier_id = ra->carrier_id;
 		at->gw_id = ra->gw->id;
 		at->rate = ra->rate;
 		at->fee = ra->fee;
 		at->inc_first = ra->inc_first;
 		at->inc_next = ra->inc_next;
-		attempt_set_uri(at, ra->number, &uri);
-		if (ra->gw->transport == ROUTE_TP_TCP && at->resolved) {
-			at->proto = TP_TCP;
-			leg_uri_build(at->ruri, sizeof(at->ruri), ra->number, &uri, TP_TCP);
-		} else if (ra->gw->transport == ROUTE_TP_TLS) {
+		if (ra->gw->transport == ROUTE_TP_TLS)
 			at->resolved = false;    /* no TLS transport yet */
-		}
-		c->natt++;
 	}
-	return 0;
+	return attempts_done(c, &b);
 }
 
-static void attempt_add_uri(struct call *c, const char *uri_s, const char *number)
+static void attempt_add_uri(struct att_build *b, const char *uri_s, const char *number)
 {
-	struct attempt *at;
 	struct sip_uri uri;
 	char user[CALL_NUM_MAX];
 
-	if (c->natt >= ROUTE_MAX_ATTEMPTS || sip_uri_decode(&uri, &(struct pl){ uri_s, strlen(uri_s) }))
+	if (b->n >= ROUTE_MAX_ATTEMPTS || sip_uri_decode(&uri, &(struct pl){ uri_s, strlen(uri_s) }))
 		return;
-	at = &c->att[c->natt++];
 	/* A URI with a user names the destination; else the number does. */
 	copy_user(&uri.user, user, sizeof(user), number);
-	attempt_set_uri(at, user, &uri);
+	attempt_add(b, user, &uri, false);
 }
 
 /* Origination: the number's targets, a trunk's target giving its URIs. */
 static int attempts_from_did(struct call *c, const struct route_did *did)
 {
-	int err = attempts_alloc(c, ROUTE_MAX_ATTEMPTS);
+	struct att_build b;
 
-	if (err)
-		return err;
+	b.n = 0;
+	sip_mb_init(&b.mb);
 	for (uint32_t i = 0; i < did->ntargets; i++) {
 		const struct route_did_target *t = &did->target[i];
 		struct route_trunk tr;
 
 		if (t->uri) {
-			attempt_add_uri(c, t->uri, did->e164);
+			attempt_add_uri(&b, t->uri, did->e164);
 			continue;
 		}
 		if (route_trunk_get(c->snap, t->trunk_id, &tr))
@@ -451,9 +538,9 @@ static int attempts_from_did(struct call *c, const struct route_did *did)
 		if (!c->trunk_id)
 			c->trunk_id = tr.id;
 		for (uint32_t k = 0; k < tr.nuris; k++)
-			attempt_add_uri(c, tr.uri[k].uri, did->e164);
+			attempt_add_uri(&b, tr.uri[k].uri, did->e164);
 	}
-	return 0;
+	return attempts_done(c, &b);
 }
 
 /* Digest authentication for a source no trunk's networks hold. Returns
@@ -537,10 +624,11 @@ static struct call *call_alloc(struct uas *u, struct route_snap *snap)
 	c->setup_ms = wall_ms();
 	c->a.call = c;
 	c->b.call = c;
+	leg_init(&c->a);
+	leg_init(&c->b);
 	tmr_init(&c->t_max);
 	tmr_init(&c->t_se);
 	tmr_init(&c->t_ring);
-	tmr_init(&c->rtx.tmr);
 	return c;
 }
 
@@ -554,6 +642,8 @@ void call_new_invite(struct uas *u, struct txn_srv *st, const struct sip_msg *ms
 	struct pl user = msg->uri.user;
 	struct route_state rs;
 	uint32_t trunk_id = 0, customer_id = 0;
+	char caller[CALL_NUM_MAX], dialled[CALL_NUM_MAX], e164[CALL_NUM_MAX] = "";
+	char dname[CALL_NUM_MAX] = "";
 	uint64_t t0 = time_us();
 	uint16_t scode;
 	int err;
@@ -597,10 +687,11 @@ void call_new_invite(struct uas *u, struct txn_srv *st, const struct sip_msg *ms
 		goto out;
 	}
 	snap = NULL;      /* the call holds it now */
-	copy_user(&msg->from.uri.user, c->caller, sizeof(c->caller), "anonymous");
-	copy_user(&user, c->dialled, sizeof(c->dialled), "");
+	c->caller = c->dialled = c->e164 = c->a_from_dname = c->hdrs = c->ctype = "";
+	copy_user(&msg->from.uri.user, caller, sizeof(caller), "anonymous");
+	copy_user(&user, dialled, sizeof(dialled), "");
 	if (pl_isset(&msg->from.dname))
-		pl_strcpy(&msg->from.dname, c->a_from_dname, sizeof(c->a_from_dname));
+		pl_strcpy(&msg->from.dname, dname, sizeof(dname));
 	c->maxfwd = msg->maxfwd > 0 ? msg->maxfwd - 1 : 69;
 
 	if (src.kind == ROUTE_SRC_CARRIER) {
@@ -614,7 +705,7 @@ void call_new_invite(struct uas *u, struct txn_srv *st, const struct sip_msg *ms
 			goto out;
 		}
 		c->customer_id = did->customer_id;
-		snprintf(c->e164, sizeof(c->e164), "%s", did->e164);
+		snprintf(e164, sizeof(e164), "%s", did->e164);
 		if (limits_take_orig(c, st))
 			goto out;
 		err = attempts_from_did(c, did);
@@ -646,10 +737,10 @@ void call_new_invite(struct uas *u, struct txn_srv *st, const struct sip_msg *ms
 			refuse(st, 500, "Routing Failed", 0);
 			goto out;
 		}
-		snprintf(c->e164, sizeof(c->e164), "%s", d->e164);
+		snprintf(e164, sizeof(e164), "%s", d->e164);
 		if (d->status) {
 			LINFO("not routed customer=%u dialled=%s status=%u reason=\"%s\"",
-			      customer_id, c->dialled, d->status, d->reason);
+			      customer_id, dialled, d->status, d->reason);
 			refuse(st, d->status, d->reason, d->retry_after);
 			goto out;
 		}
@@ -667,7 +758,7 @@ void call_new_invite(struct uas *u, struct txn_srv *st, const struct sip_msg *ms
 
 	err = a_leg_init(c, msg, pkt);
 	if (!err)
-		err = call_copy_invite(c, msg);
+		err = call_copy_invite(c, msg, caller, dialled, e164, dname);
 	if (err) {
 		refuse(st, err == -EBADMSG ? 400 : 500,
 		       err == -EBADMSG ? "Bad Contact or Content-Type" : "Call Setup Failed", 0);
@@ -718,7 +809,7 @@ void call_cancel(struct call *c)
 void call_dispatch(struct call *c, struct leg *leg, struct txn_srv *st, const struct sip_msg *msg)
 {
 	if (msg->meth == SIP_ACK) {
-		if (c->rtx.st && c->rtx.leg == leg && msg->cseq.num == c->rtx.cseq)
+		if (c->rtx && c->rtx->leg == leg && msg->cseq.num == c->rtx->cseq)
 			relay_rtx_stop(c);
 		return;
 	}

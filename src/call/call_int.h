@@ -55,41 +55,55 @@ struct uas {
 	struct hist hist[UAS_HIST_N];
 };
 
-/** One side of a call: a dialog (RFC 3261 §12) as we hold it. */
+/** The strings of a leg, in leg->str[] order. */
+enum leg_str { LS_CALLID, LS_LTAG, LS_RTAG, LS_LURI, LS_RURI, LS_TARGET, LS_CONTACT, LEG_NSTR };
+
+/**
+ * One side of a call: a dialog (RFC 3261 §12) as we hold it. Its strings
+ * sit back to back in one block sized to them (sbuf), rebuilt by leg_set()
+ * when one changes (a few times per call): never NULL, "" until set.
+ */
 struct leg {
 	struct leg *hnext;            /* bucket chain (under the stripe lock) */
 	bool linked;
 	bool is_a;                    /* towards the caller */
+	bool acked;                   /* we ACKed a 2xx (ack_cseq) on this leg */
 	struct call *call;            /* borrowed: the call owns its legs */
-	char callid[LEG_ID_MAX];
-	char ltag[LEG_ID_MAX];        /* our tag */
-	char rtag[LEG_ID_MAX];        /* the peer's tag ("" until known) */
-	char luri[LEG_URI_MAX];       /* our name-addr (From of our requests), no tag */
-	char ruri[LEG_URI_MAX];       /* the peer's name-addr (To of our requests) */
-	char target[LEG_URI_MAX];     /* remote target: Request-URI of our requests */
-	char contact[LEG_URI_MAX];    /* our Contact on this leg */
+	union {
+		struct {
+			const char *callid;
+			const char *ltag;     /* our tag */
+			const char *rtag;     /* the peer's tag ("" until known) */
+			const char *luri;     /* our name-addr (From of our requests), no tag */
+			const char *ruri;     /* the peer's name-addr (To of our requests) */
+			const char *target;   /* remote target: Request-URI of our requests */
+			const char *contact;  /* our Contact on this leg */
+		};
+		const char *str[LEG_NSTR];
+	};
+	char *sbuf;                   /* owned: the strings above */
 	uint32_t lcseq;               /* last CSeq we sent */
 	uint32_t rcseq;               /* last CSeq the peer sent */
 	enum tp_proto proto;
 	struct sa dst;                /* where requests to the peer go */
 	struct tp_conn *conn;         /* owned reference (TCP A leg), or NULL */
 	struct sa local;              /* our address (Via sent-by) */
-	char *ack;                    /* owned: the last ACK we sent for a 2xx */
-	size_t ack_len;
-	uint32_t ack_cseq;
+	uint32_t ack_cseq;            /* CSeq of the last 2xx we ACKed: its ACK is
+	                                 built again, the same, for a retransmitted
+	                                 2xx (relay_resend_ack) */
 	int maxfwd;                   /* Max-Forwards of our requests; 0 = 70 */
 };
 
-/** One try of the B leg. */
+/** One try of the B leg. Its strings live in the block of the call's
+ *  attempts array, after the last attempt (sized to them). */
 struct attempt {
 	uint32_t carrier_id;          /* 0: delivery to a customer */
 	uint32_t gw_id;
 	int64_t rate, fee;            /* carrier terms (termination) */
 	uint16_t inc_first, inc_next;
-	char ruri[LEG_URI_MAX];       /* Request-URI */
-	char to[LEG_URI_MAX];         /* To name-addr */
-	char host[LEG_URI_MAX];       /* host[:port] of the destination */
-	struct sa dst;
+	const char *user;             /* the number (Request-URI and To user) */
+	const char *host;             /* host[:port] of the destination ([v6]) */
+	uint16_t hostlen;             /* host without the port: the To's host */
 	enum tp_proto proto;
 	bool resolved;                /* dst is a numeric address */
 	uint16_t code;                /* final status, 0 = none (timeout, cancelled) */
@@ -102,16 +116,17 @@ enum call_state {
 	CS_ENDED,                     /* CDR written; maybe BYE/CANCEL still running */
 };
 
-/** The pending 2xx we retransmit until its ACK (§13.3.1.4). */
+/** The pending 2xx we retransmit until its ACK (§13.3.1.4): allocated
+ *  for that while only (one block with the copy of the 2xx). */
 struct rtx {
-	struct txn_srv *st;           /* owned reference, NULL when idle */
+	struct txn_srv *st;           /* owned reference */
 	struct leg *leg;              /* borrowed: the leg whose ACK stops it */
 	uint32_t cseq;
-	char *buf;                    /* owned copy of the 2xx */
-	size_t len;
 	uint32_t ival;
 	uint64_t deadline;
 	struct tmr tmr;
+	size_t len;
+	char buf[];                   /* copy of the 2xx */
 };
 
 /**
@@ -145,14 +160,18 @@ struct call {
 	bool counted_trunk;           /* trunk channel held (termination) */
 	uint32_t counted_carrier_in;  /* origination: source carrier's channel held, 0 = none */
 
-	char caller[CALL_NUM_MAX];
-	char dialled[CALL_NUM_MAX];
-	char e164[CALL_NUM_MAX];      /* "+…" */
-	char a_from_dname[CALL_NUM_MAX];
-	char *hdrs;                   /* owned: header lines copied to B INVITEs */
-	char *body;                   /* owned: A's SDP */
+	/* What the caller sent that the B INVITEs and the CDR need: views
+	 * into strs, one block sized to them, built once the call is set up
+	 * ("" until then). */
+	const char *caller;
+	const char *dialled;
+	const char *e164;             /* "+…" */
+	const char *a_from_dname;
+	const char *hdrs;             /* header lines copied to B INVITEs */
+	const char *body;             /* A's SDP, body_len bytes */
 	size_t body_len;
-	char ctype[64];
+	const char *ctype;            /* of body, "" when none */
+	char *strs;                   /* owned: the block */
 	int maxfwd;
 
 	/* price side (termination) */
@@ -160,7 +179,7 @@ struct call {
 	int64_t price_rate, price_fee;
 	uint16_t price_inc_first, price_inc_next;
 
-	struct attempt *att;          /* owned array */
+	struct attempt *att;          /* owned array, with the attempts' strings */
 	unsigned natt, cur;           /* attempts, current index */
 	uint16_t last_code;           /* last final response a callee sent */
 	char last_reason[64];
@@ -170,7 +189,7 @@ struct call {
 	uint16_t a_code;              /* final towards A */
 	char cause[64];
 
-	struct rtx rtx;
+	struct rtx *rtx;              /* owned: a 2xx waiting for its ACK, or NULL */
 	struct tmr t_max;             /* maximum duration */
 	struct tmr t_se;              /* session timer (RFC 4028) */
 	struct tmr t_ring;            /* no answer */
@@ -206,6 +225,18 @@ void call_drain_worker(struct uas *u);
 int64_t wall_ms(void);
 
 /* leg.c: dialog mapping and message building (no I/O) */
+/** A leg with every string "" and no block. */
+void leg_init(struct leg *leg);
+/** Free the leg's string block (the strings become ""). */
+void leg_free(struct leg *leg);
+/**
+ * Set the leg's strings v[i] whose .p is not NULL (a view may point into
+ * the leg's current strings), keep the others: one new block sized to
+ * them. 0 or -ENOMEM (the leg unchanged).
+ */
+int leg_set(struct leg *leg, const struct pl v[LEG_NSTR]);
+/** Set one string of the leg (leg_set). */
+int leg_set1(struct leg *leg, enum leg_str i, const struct pl *v);
 /** "dname" <uri> of an address without its tag and parameters. */
 int leg_name_addr(const struct sip_addr *a, bool keep_dname, char *buf, size_t n);
 /** Header lines of msg whose id is in ids (or name in names), copied as
@@ -216,6 +247,10 @@ void leg_copy_hdrs(struct sip_mb *mb, const struct sip_msg *msg, const enum sip_
  *  NULL. Via and Contact from the leg. */
 int leg_request(struct sip_mb *mb, const struct leg *leg, enum sip_method meth,
 		uint32_t cseq, const char *extra, const char *ctype, const struct pl *body);
+/** leg_request with the given Via branch. */
+int leg_request_branch(struct sip_mb *mb, const struct leg *leg, enum sip_method meth,
+		       uint32_t cseq, const char *branch, const char *extra, const char *ctype,
+		       const struct pl *body);
 /** sip:user@host[:port][;transport=tcp] */
 int leg_uri_build(char *buf, size_t n, const char *user, const struct sip_uri *at,
 		  enum tp_proto proto);
@@ -233,6 +268,9 @@ int relay_send_bye(struct call *c, struct leg *leg, const char *reason_hdr);
 void relay_rtx_start(struct call *c, struct leg *leg, struct txn_srv *st, uint32_t cseq,
 		     const char *buf, size_t len);
 void relay_rtx_stop(struct call *c);
+/** A 2xx with CSeq cseq came again on leg: send our ACK of it again
+ *  (§13.2.2.4), the same bytes. */
+void relay_resend_ack(struct call *c, struct leg *leg, uint32_t cseq);
 /** Reply to the A INVITE (the call's ast) with our tag and Contact. */
 int relay_reply_a(struct call *c, uint16_t scode, const char *reason, const char *extra,
 		  const char *ctype, const struct pl *body);

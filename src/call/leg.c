@@ -10,10 +10,59 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "call_int.h"
 
 #define LOG_MOD "call"
+
+void leg_init(struct leg *leg)
+{
+	for (unsigned i = 0; i < LEG_NSTR; i++)
+		leg->str[i] = "";
+	leg->sbuf = NULL;
+}
+
+void leg_free(struct leg *leg)
+{
+	free(leg->sbuf);
+	leg_init(leg);
+}
+
+int leg_set(struct leg *leg, const struct pl v[LEG_NSTR])
+{
+	struct pl cur[LEG_NSTR];
+	size_t n = 0;
+	char *b, *p;
+
+	for (unsigned i = 0; i < LEG_NSTR; i++) {
+		cur[i] = v[i].p ? v[i] : pl_cstr(leg->str[i]);
+		n += cur[i].l + 1;
+	}
+	/* The views may point into the old block: copy, then free it. */
+	b = malloc(n);
+	if (!b)
+		return -ENOMEM;
+	p = b;
+	for (unsigned i = 0; i < LEG_NSTR; i++) {
+		memcpy(p, cur[i].p, cur[i].l);
+		p[cur[i].l] = '\0';
+		leg->str[i] = p;
+		p += cur[i].l + 1;
+	}
+	free(leg->sbuf);
+	leg->sbuf = b;
+	return 0;
+}
+
+int leg_set1(struct leg *leg, enum leg_str i, const struct pl *v)
+{
+	struct pl vv[LEG_NSTR];
+
+	memset(vv, 0, sizeof(vv));
+	vv[i] = *v;
+	return leg_set(leg, vv);
+}
 
 int leg_name_addr(const struct sip_addr *a, bool keep_dname, char *buf, size_t n)
 {
@@ -50,13 +99,22 @@ void leg_copy_hdrs(struct sip_mb *mb, const struct sip_msg *msg, const enum sip_
 int leg_request(struct sip_mb *mb, const struct leg *leg, enum sip_method meth,
 		uint32_t cseq, const char *extra, const char *ctype, const struct pl *body)
 {
-	char branch[SIP_BRANCH_LEN + 1], host[SA_FMT_MAX];
-	struct sip_req_prm p;
+	char branch[SIP_BRANCH_LEN + 1];
 	int err;
 
 	err = sip_branch_new(branch);
 	if (err)
 		return err;
+	return leg_request_branch(mb, leg, meth, cseq, branch, extra, ctype, body);
+}
+
+int leg_request_branch(struct sip_mb *mb, const struct leg *leg, enum sip_method meth,
+		       uint32_t cseq, const char *branch, const char *extra, const char *ctype,
+		       const struct pl *body)
+{
+	char host[SA_FMT_MAX];
+	struct sip_req_prm p;
+
 	memset(&p, 0, sizeof(p));
 	p.meth = meth;
 	p.ruri = pl_cstr(leg->target);

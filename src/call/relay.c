@@ -214,15 +214,17 @@ int relay_reply_a(struct call *c, uint16_t scode, const char *reason, const char
 static void rtx_fire(void *arg)
 {
 	struct call *c = arg;
-	struct rtx *r = &c->rtx;
+	struct rtx *r = c->rtx;
 
 	ctx_log(c);
 	if (time_ms() >= r->deadline) {
+		enum store_side side = r->leg && r->leg->is_a ? STORE_SIDE_CALLER
+							      : STORE_SIDE_CALLEE;
+
 		LWARN("no ACK for 2xx: ending the call");
 		mem_ref(c);
 		relay_rtx_stop(c);
-		call_end(c, r->leg && r->leg->is_a ? STORE_SIDE_CALLER : STORE_SIDE_CALLEE,
-			 "no ACK", 0);
+		call_end(c, side, "no ACK", 0);
 		mem_deref(c);
 		log_ctx_clear();
 		return;
@@ -236,33 +238,33 @@ static void rtx_fire(void *arg)
 void relay_rtx_start(struct call *c, struct leg *leg, struct txn_srv *st, uint32_t cseq,
 		     const char *buf, size_t len)
 {
-	struct rtx *r = &c->rtx;
-	char *copy = malloc(len);
+	struct rtx *r = malloc(sizeof(*r) + len);
 
-	if (!copy)
+	if (!r)
 		return;
 	relay_rtx_stop(c);
-	memcpy(copy, buf, len);
-	r->buf = copy;
+	tmr_init(&r->tmr);
+	memcpy(r->buf, buf, len);
 	r->len = len;
 	r->st = mem_ref(st);
 	r->leg = leg;
 	r->cseq = cseq;
 	r->ival = RTX_T1;
 	r->deadline = time_ms() + 64 * RTX_T1;
+	c->rtx = r;
 	tmr_start(&r->tmr, c->loop, r->ival, rtx_fire, c);
 }
 
 void relay_rtx_stop(struct call *c)
 {
-	struct rtx *r = &c->rtx;
+	struct rtx *r = c->rtx;
 
+	if (!r)
+		return;
+	c->rtx = NULL;
 	tmr_cancel(&r->tmr);
-	r->st = mem_deref(r->st);
-	free(r->buf);
-	r->buf = NULL;
-	r->len = 0;
-	r->leg = NULL;
+	mem_deref(r->st);
+	free(r);
 }
 
 /* ------------------------------------------------------------------ */
@@ -349,76 +351,145 @@ static void leg_learn(struct leg *leg, const struct sip_msg *resp)
 {
 	const struct sip_hdr *h = sip_msg_hdr(resp, SIP_HDR_CONTACT);
 	struct sip_contact ct;
+	struct pl v[LEG_NSTR];
 
-	if (pl_isset(&resp->to.tag))
-		pl_strcpy(&resp->to.tag, leg->rtag, sizeof(leg->rtag));
-	if (h && !sip_contact_decode(&ct, &h->val) && !ct.star)
-		pl_strcpy(&ct.addr.auri, leg->target, sizeof(leg->target));
+	memset(v, 0, sizeof(v));
+	if (pl_isset(&resp->to.tag) && resp->to.tag.l < LEG_ID_MAX)
+		v[LS_RTAG] = resp->to.tag;
+	if (h && !sip_contact_decode(&ct, &h->val) && !ct.star && pl_isset(&ct.addr.auri) &&
+	    ct.addr.auri.l < LEG_URI_MAX)
+		v[LS_TARGET] = ct.addr.auri;
+	if (v[LS_RTAG].p || v[LS_TARGET].p)
+		leg_set(leg, v);
 }
 
-static int send_ack(struct call *c, struct leg *leg, uint32_t cseq)
+static int ack_send(struct call *c, struct leg *leg, uint32_t cseq, const char *branch)
 {
 	struct sip_mb mb;
 	int err;
 
 	sip_mb_init(&mb);
-	err = leg_request(&mb, leg, SIP_ACK, cseq, NULL, NULL, NULL);
+	err = leg_request_branch(&mb, leg, SIP_ACK, cseq, branch, NULL, NULL, NULL);
 	if (!err)
 		err = tp_send(c->u->tp, leg->proto, &leg->dst, NULL, mb.buf, mb.len);
-	if (!err) {
-		free(leg->ack);
-		leg->ack = mb.buf;
-		leg->ack_len = mb.len;
-		leg->ack_cseq = cseq;
-		mb.buf = NULL;
-	}
 	sip_mb_free(&mb);
 	return err;
+}
+
+/*
+ * The branch of our ACK of the 2xx with CSeq cseq on leg: a keyed hash
+ * of the leg's Call-ID, tag and the CSeq, so that it is unique to that
+ * ACK (§8.1.1.7), random to anyone without the process's hash key, and
+ * the same when the ACK is built again: nothing is stored for it.
+ */
+static void ack_branch(const struct leg *leg, uint32_t cseq, char out[SIP_BRANCH_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	char in[2 * LEG_ID_MAX + 16];
+	int n = snprintf(in, sizeof(in), "%s;%s;%u", leg->callid, leg->ltag, cseq);
+	uint64_t h = hash_keyed(in, n > 0 && (size_t)n < sizeof(in) ? (size_t)n : sizeof(in) - 1);
+	char *p = out;
+
+	_Static_assert(SIP_BRANCH_LEN >= 7 + 16, "z9hG4bK and 16 hex digits");
+	memcpy(p, "z9hG4bK", 7);
+	p += 7;
+	for (unsigned i = 0; i < 16; i++)
+		*p++ = hex[(h >> (4 * i)) & 15];
+	*p = '\0';
+}
+
+/* The ACK of a 2xx (§13.2.2.4). Nothing of it is kept: a retransmitted
+ * 2xx gets the same ACK, built again from the leg (~400 bytes less per
+ * call for its whole life). */
+static int send_ack(struct call *c, struct leg *leg, uint32_t cseq)
+{
+	char branch[SIP_BRANCH_LEN + 1];
+	int err;
+
+	ack_branch(leg, cseq, branch);
+	err = ack_send(c, leg, cseq, branch);
+	if (!err) {
+		leg->acked = true;
+		leg->ack_cseq = cseq;
+	}
+	return err;
+}
+
+void relay_resend_ack(struct call *c, struct leg *leg, uint32_t cseq)
+{
+	char branch[SIP_BRANCH_LEN + 1];
+
+	if (!leg->acked || cseq != leg->ack_cseq)
+		return;
+	ack_branch(leg, cseq, branch);
+	ack_send(c, leg, cseq, branch);
 }
 
 static int b_leg_setup(struct call *c, struct attempt *at)
 {
 	struct leg *b = &c->b;
-	char host[SA_FMT_MAX];
+	char host[SA_FMT_MAX], callid[SIP_CALLID_LEN + 1], ltag[SIP_TAG_LEN + 1];
+	char contact[LEG_URI_MAX], luri[LEG_URI_MAX], ruri[LEG_URI_MAX], to[LEG_URI_MAX];
+	struct pl v[LEG_NSTR];
 	int err, w;
 
+	/* sip:user@host[:port][;transport=tcp] and <sip:user@host>, as
+	 * leg_uri_build made them when the attempt was checked. */
+	w = snprintf(ruri, sizeof(ruri), "sip:%s%s%s%s", at->user, at->user[0] ? "@" : "",
+		     at->host, at->proto == TP_TCP ? ";transport=tcp" : "");
+	if (w < 0 || (size_t)w >= sizeof(ruri))
+		return -ENOSPC;
+	w = snprintf(to, sizeof(to), "<sip:%s@%.*s>", at->user, (int)at->hostlen, at->host);
+	if (w < 0 || (size_t)w >= sizeof(to))
+		return -ENOSPC;
+
 	ctab_unlink(c->u->tab, b);
-	free(b->ack);
-	b->ack = NULL;
+	b->acked = false;
 	b->is_a = false;
 	b->call = c;
-	b->rtag[0] = '\0';
 	b->rcseq = 0;
 	b->lcseq = 1;
 	/* Max-Forwards goes down by one across us (loop protection). */
 	b->maxfwd = c->maxfwd;
 	b->proto = at->proto;
-	b->dst = at->dst;
-	if ((err = sip_callid_new(b->callid)) || (err = sip_tag_new(b->ltag)))
+	/* host[:port] is numeric (at->resolved): 5060 when no port */
+	if (sa_decode(&b->dst, at->host, strlen(at->host)))
+		return -EADDRNOTAVAIL;
+	if (!sa_port(&b->dst))
+		sa_set_port(&b->dst, 5060);
+	if ((err = sip_callid_new(callid)) || (err = sip_tag_new(ltag)))
 		return err;
-	snprintf(b->ruri, sizeof(b->ruri), "%s", at->to);
-	snprintf(b->target, sizeof(b->target), "%s", at->ruri);
 	err = tp_local(c->u->tp, b->proto, sa_af(&b->dst), &b->local);
 	if (err)
 		return err;
 	sa_fmt(&b->local, host, sizeof(host));
-	w = snprintf(b->contact, sizeof(b->contact), "<sip:tl@%s%s>", host,
+	w = snprintf(contact, sizeof(contact), "<sip:tl@%s%s>", host,
 		     b->proto == TP_TCP ? ";transport=tcp" : "");
-	if (w < 0 || (size_t)w >= sizeof(b->contact))
+	if (w < 0 || (size_t)w >= sizeof(contact))
 		return -ENOSPC;
 	sa_ntop(&b->local, host, sizeof(host));
 	/* The caller's number with our host: the callee sees who calls,
 	 * not where from. */
 	if (c->a_from_dname[0] && !strchr(c->a_from_dname, '"') && !strchr(c->a_from_dname, '\\'))
-		w = snprintf(b->luri, sizeof(b->luri), "\"%s\" <sip:%s@%s%s%s>", c->a_from_dname,
+		w = snprintf(luri, sizeof(luri), "\"%s\" <sip:%s@%s%s%s>", c->a_from_dname,
 			     c->caller, sa_af(&b->local) == AF_INET6 ? "[" : "", host,
 			     sa_af(&b->local) == AF_INET6 ? "]" : "");
 	else
-		w = snprintf(b->luri, sizeof(b->luri), "<sip:%s@%s%s%s>", c->caller,
+		w = snprintf(luri, sizeof(luri), "<sip:%s@%s%s%s>", c->caller,
 			     sa_af(&b->local) == AF_INET6 ? "[" : "", host,
 			     sa_af(&b->local) == AF_INET6 ? "]" : "");
-	if (w < 0 || (size_t)w >= sizeof(b->luri))
+	if (w < 0 || (size_t)w >= sizeof(luri))
 		return -ENOSPC;
+	v[LS_CALLID] = pl_cstr(callid);
+	v[LS_LTAG] = pl_cstr(ltag);
+	v[LS_RTAG] = PL("");
+	v[LS_LURI] = pl_cstr(luri);
+	v[LS_RURI] = pl_cstr(to);
+	v[LS_TARGET] = pl_cstr(ruri);
+	v[LS_CONTACT] = pl_cstr(contact);
+	err = leg_set(b, v);
+	if (err)
+		return err;
 	ctab_link(c->u->tab, b);
 	return 0;
 }
@@ -489,7 +560,7 @@ int relay_attempt_next(struct call *c)
 		c->bx = x;
 		tmr_start(&c->t_ring, c->loop, INVITE_TIMEOUT_MS, t_ring_fire, c);
 		LINFO("attempt start idx=%u carrier=%u host=%s ruri=%s", c->cur, at->carrier_id,
-		      at->host, at->ruri);
+		      at->host, c->b.target);
 		return 0;
 	}
 	return -ENOENT;
@@ -502,15 +573,23 @@ static void b_refuse_2xx(struct call *c, const struct sip_msg *resp)
 	struct leg tmp = c->b;
 	struct sip_mb mb;
 	struct tctx *x;
+	struct pl v[LEG_NSTR];
 
-	tmp.ack = NULL;
+	/* tmp's strings still point into c->b's block: leg_set copies them
+	 * into a block of its own. */
+	tmp.acked = false;
 	tmp.linked = false;
-	if (pl_strcpy(&resp->callid, tmp.callid, sizeof(tmp.callid)) ||
-	    pl_strcpy(&resp->from.tag, tmp.ltag, sizeof(tmp.ltag)))
+	tmp.sbuf = NULL;
+	if (!pl_isset(&resp->callid) || resp->callid.l >= LEG_ID_MAX ||
+	    resp->from.tag.l >= LEG_ID_MAX)
+		return;
+	memset(v, 0, sizeof(v));
+	v[LS_CALLID] = resp->callid;
+	v[LS_LTAG] = pl_isset(&resp->from.tag) ? resp->from.tag : PL("");
+	if (leg_set(&tmp, v))
 		return;
 	leg_learn(&tmp, resp);
 	send_ack(c, &tmp, resp->cseq.num);
-	free(tmp.ack);
 	sip_mb_init(&mb);
 	x = tctx_alloc(c);
 	if (x && !leg_request(&mb, &tmp, SIP_BYE, resp->cseq.num + 1,
@@ -520,6 +599,7 @@ static void b_refuse_2xx(struct call *c, const struct sip_msg *resp)
 	}
 	mem_deref(x);
 	sip_mb_free(&mb);
+	free(tmp.sbuf);
 }
 
 static void b_answered(struct call *c, struct attempt *at, const struct sip_msg *resp)
@@ -789,8 +869,9 @@ void relay_in_dialog(struct call *c, struct leg *from, struct txn_srv *st,
 	if (msg->meth == SIP_INVITE || msg->meth == SIP_UPDATE) {
 		const struct sip_hdr *h = sip_msg_hdr(msg, SIP_HDR_CONTACT);
 		struct sip_contact cv;
-		if (h && !sip_contact_decode(&cv, &h->val) && !cv.star)
-			pl_strcpy(&cv.addr.auri, from->target, sizeof(from->target));
+		if (h && !sip_contact_decode(&cv, &h->val) && !cv.star && pl_isset(&cv.addr.auri) &&
+		    cv.addr.auri.l < LEG_URI_MAX)
+			leg_set1(from, LS_TARGET, &cv.addr.auri);
 	}
 	x = tctx_alloc(c);
 	if (!x) {

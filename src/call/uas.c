@@ -317,8 +317,9 @@ static void hop_destroy(void *data)
 /* A 2xx retransmission from the callee: our ACK got lost (§13.2.2.4). */
 static void resend_ack(struct uas *u, struct leg *leg, const struct sip_msg *msg)
 {
-	if (leg->ack && msg->cseq.num == leg->ack_cseq && msg->scode >= 200 && msg->scode < 300)
-		tp_send(u->tp, leg->proto, &leg->dst, NULL, leg->ack, leg->ack_len);
+	(void)u;
+	if (msg->scode >= 200 && msg->scode < 300)
+		relay_resend_ack(leg->call, leg, msg->cseq.num);
 }
 
 static void call_run(struct uas *u, struct call *c, struct leg *leg, struct txn_srv *st,

@@ -138,12 +138,13 @@ uint32_t rand_u32(void);
 /* Socket addresses (sa.c)                                               */
 /* ------------------------------------------------------------------ */
 
+/* IPv4 or IPv6 only: 32 bytes, not the 132 of a sockaddr_storage (every
+ * leg, attempt and transaction holds one or two). */
 struct sa {
 	union {
 		struct sockaddr sa;
 		struct sockaddr_in in;
 		struct sockaddr_in6 in6;
-		struct sockaddr_storage ss;
 	} u;
 	socklen_t len;
 };

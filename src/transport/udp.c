@@ -110,8 +110,9 @@ static void deliver(struct tp_worker *wk, unsigned li, unsigned k)
 	pkt.buf = p;
 	pkt.len = len;
 	pkt.proto = TP_UDP;
-	memcpy(&pkt.src.u.ss, &rx->name[k], mh->msg_namelen);
-	pkt.src.len = mh->msg_namelen;
+	pkt.src.len = mh->msg_namelen < sizeof(pkt.src.u) ? mh->msg_namelen
+							  : (socklen_t)sizeof(pkt.src.u);
+	memcpy(&pkt.src.u, &rx->name[k], pkt.src.len);
 	pkt.local = tp->lsn[li].addr;
 	if (tp->lsn[li].wildcard)
 		pktinfo_local(mh, &pkt.local);

@@ -9,14 +9,18 @@
  * it; its state, timers and handler calls stay there. A response read by
  * another worker is copied and handed over with loop_call(). Only the
  * state and the remembered 2xx tags are read off the owner loop (to answer
- * -ENOENT for a 2xx retransmission at once), under ct->lock.
+ * -ENOENT for a 2xx retransmission at once), under txn_lock(s, ct).
  *
- * Memory: one block holds the struct and the copy of the request; the
- * keys are views into that copy. The ACK of a non-2xx and a CANCEL, both
- * rare, parse the request again on the stack instead of keeping a
- * struct sip_msg (~15 KB) per transaction.
+ * Memory: one block holds the struct and the bytes of its keys (branch,
+ * CSeq method, Call-ID), the copy of the request is apart: it is freed at
+ * the final response, after which the transaction only absorbs
+ * retransmitted finals (Completed, Accepted: timers D, K, M; the ACK of a
+ * non-2xx is kept). The ACK of a non-2xx and a CANCEL, both rare, parse
+ * the request again on the stack instead of keeping a struct sip_msg
+ * (~15 KB) per transaction.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "txn_int.h"
@@ -36,30 +40,33 @@ struct txn_cli {
 	struct txn_le le;           /* client table link */
 	struct txn_stack *s;        /* borrowed: outlives its transactions */
 	struct loop *loop;          /* borrowed: owner worker's loop */
-	pthread_mutex_t lock;       /* guards state and tags for readers off the loop */
-	enum state state;
-	bool invite;
-	bool reliable;              /* no A/E; D and K are zero */
-	enum tp_proto proto;
-	struct sa dst;
-	struct pl branch;           /* view into req: top Via branch */
-	struct pl cmethod;          /* view into req: CSeq method (§17.1.3) */
-	struct pl callid;           /* view into req */
-	char *ack;                  /* owned: ACK of the non-2xx final, re-sent on retransmissions */
-	size_t acklen;
-	uint64_t retx_ival;         /* current timer A / E interval */
-	struct tmr tmr_retx;        /* A, E */
-	struct tmr tmr_to;          /* B, F, D, K, M */
+	/* txn_lock(s, ct) guards state and tags for readers off the loop */
 	txn_resp_h *h;              /* NULL once abandoned, and for CANCELs */
 	void *arg;                  /* borrowed, for h */
+	char *req;                  /* owned: copy of the request, NULL after the final */
+	char *ack;                  /* owned: ACK of the non-2xx final, re-sent on retransmissions */
+	char *cancel_reason;        /* owned: Reason header line or NULL */
+	struct sa dst;
+	struct tmr tmr;             /* A, E until to_at, then B, F; D, K, M (cli_tmr_h) */
+	uint64_t to_at;             /* time_ms() when timer B / F fires */
+	uint64_t tags[TXN_FORK_TAGS];  /* hashes of the To tags of 2xx seen */
+	enum state state;
+	enum tp_proto proto;
+	uint32_t reqlen;
+	uint32_t acklen;
+	uint32_t retx_ival;         /* current timer A / E interval */
+	uint16_t branch_len;        /* keys[]: top Via branch, */
+	uint16_t cmethod_len;       /*   CSeq method (§17.1.3), */
+	uint16_t callid_len;        /*   Call-ID, back to back */
+	uint8_t tagc;
+	bool invite;
+	bool reliable;              /* no A/E; D and K are zero */
 	bool cancel_wanted;         /* CANCEL waits for a 1xx */
 	bool cancel_sent;
-	char *cancel_reason;        /* owned: Reason header line or NULL */
-	uint64_t tags[TXN_FORK_TAGS];  /* hashes of the To tags of 2xx seen */
-	unsigned tagc;
-	size_t reqlen;
-	char req[];                 /* copy of the request */
+	char keys[];                /* see branch_len */
 };
+
+_Static_assert(offsetof(struct txn_cli, le) == 0, "the table link comes first");
 
 /* What a response is matched by (§17.1.3). */
 struct cli_key {
@@ -76,16 +83,35 @@ static inline int64_t heap_bytes(size_t n, bool mem)
 static void cli_destroy(void *arg)
 {
 	struct txn_cli *ct = arg;
-	int64_t bytes = heap_bytes(sizeof(*ct) + ct->reqlen, true);
+	int64_t bytes = heap_bytes(offsetof(struct txn_cli, keys) + ct->branch_len +
+				   ct->cmethod_len + ct->callid_len, true);
 
+	if (ct->req)
+		bytes += heap_bytes(ct->reqlen, false);
 	if (ct->ack)
 		bytes += heap_bytes(ct->acklen, false);
 	if (ct->cancel_reason)
 		bytes += heap_bytes(strlen(ct->cancel_reason) + 1, false);
 	atomic_fetch_sub(&ct->s->cli_bytes, bytes);
+	free(ct->req);
 	free(ct->ack);
 	free(ct->cancel_reason);
-	pthread_mutex_destroy(&ct->lock);
+}
+
+/* The keys, back to back in keys[] (the branch is always there). */
+static struct pl cli_branch(const struct txn_cli *ct)
+{
+	return pl_from(ct->keys, ct->branch_len);
+}
+
+static struct pl cli_cmethod(const struct txn_cli *ct)
+{
+	return pl_from(ct->keys + ct->branch_len, ct->cmethod_len);
+}
+
+static struct pl cli_callid(const struct txn_cli *ct)
+{
+	return pl_from(ct->keys + ct->branch_len + ct->cmethod_len, ct->callid_len);
 }
 
 static bool pl_same(const struct pl *a, const struct pl *b)
@@ -101,21 +127,34 @@ static bool cli_match(void *obj, const void *arg)
 	const struct txn_cli *ct = obj;
 	const struct cli_key *k = arg;
 
-	return pl_same(&ct->branch, &k->branch) && pl_same(&ct->cmethod, &k->cmethod);
+	struct pl branch = cli_branch(ct), cmethod = cli_cmethod(ct);
+
+	return pl_same(&branch, &k->branch) && pl_same(&cmethod, &k->cmethod);
 }
 
 static void set_state(struct txn_cli *ct, enum state st)
 {
-	pthread_mutex_lock(&ct->lock);
+	pthread_mutex_lock(txn_lock(ct->s, ct));
 	ct->state = st;
-	pthread_mutex_unlock(&ct->lock);
+	pthread_mutex_unlock(txn_lock(ct->s, ct));
+}
+
+/* A final arrived: the request is never sent again (no retransmission,
+ * no CANCEL after a final), only the keys match from now on. Owner loop. */
+static void drop_req(struct txn_cli *ct)
+{
+	if (!ct->req)
+		return;
+	atomic_fetch_sub(&ct->s->cli_bytes, heap_bytes(ct->reqlen, false));
+	free(ct->req);
+	ct->req = NULL;
+	ct->reqlen = 0;
 }
 
 static void cli_terminate(struct txn_cli *ct)
 {
 	set_state(ct, TERMINATED);
-	tmr_cancel(&ct->tmr_retx);
-	tmr_cancel(&ct->tmr_to);
+	tmr_cancel(&ct->tmr);
 	if (txn_tbl_unlink(&ct->s->cli, &ct->le)) {
 		atomic_fetch_sub(&ct->s->active_cli, 1);
 		mem_deref(ct);  /* the table's reference */
@@ -141,65 +180,68 @@ static int cli_tx(struct txn_cli *ct, const char *buf, size_t len)
 
 /* ----------------------------- timers ----------------------------- */
 
-/* Timers A (INVITE: doubles) and E (non-INVITE: doubles up to T2; T2 in
- * Proceeding). */
-static void tmr_retx_h(void *arg)
+/*
+ * The transaction's one timer (48 bytes less than two per lingering
+ * transaction): before a final, timers A (INVITE: doubles) and E
+ * (non-INVITE: doubles up to T2; T2 in Proceeding) until to_at, when
+ * timer B or F fires; after it, D, K or M ends the absorbing state.
+ */
+static void cli_tmr_h(void *arg)
 {
 	struct txn_cli *ct = arg;
 	const struct txn_cfg *cfg = &ct->s->cfg;
+	uint64_t now;
 	int err;
 
 	switch (ct->state) {
 
 	case CALLING:
-		ct->retx_ival *= 2;
-		break;
-
 	case TRYING:
-		ct->retx_ival = ct->retx_ival * 2 < cfg->t2 ? ct->retx_ival * 2 : cfg->t2;
-		break;
-
 	case PROCEEDING:
-		if (ct->invite)
+		now = time_ms();
+		if (now >= ct->to_at || ct->reliable)
+			break;
+		switch (ct->state) {
+		case CALLING:
+			ct->retx_ival *= 2;
+			break;
+		case TRYING:
+			ct->retx_ival = ct->retx_ival * 2 < cfg->t2 ? ct->retx_ival * 2 : cfg->t2;
+			break;
+		default:
+			if (ct->invite)
+				return;   /* INVITE Proceeding: no timer */
+			ct->retx_ival = cfg->t2;
+			break;
+		}
+		err = cli_tx(ct, ct->req, ct->reqlen);
+		if (err) {
+			/* §17.1.4: a transport error ends the transaction. */
+			LWARN("msg=\"retransmit failed\" err=%d", err);
+			cli_report(ct, err, NULL);
+			cli_terminate(ct);
 			return;
-		ct->retx_ival = cfg->t2;
-		break;
+		}
+		tmr_start(&ct->tmr, ct->loop,
+			  ct->retx_ival < ct->to_at - now ? ct->retx_ival : ct->to_at - now,
+			  cli_tmr_h, ct);
+		return;
 
 	default:
-		return;
-	}
-
-	err = cli_tx(ct, ct->req, ct->reqlen);
-	if (err) {
-		/* §17.1.4: a transport error ends the transaction. */
-		LWARN("msg=\"retransmit failed\" err=%d", err);
-		cli_report(ct, err, NULL);
+		/* D, K, M: the end of the absorbing states. */
 		cli_terminate(ct);
 		return;
 	}
-	tmr_start(&ct->tmr_retx, ct->loop, ct->retx_ival, tmr_retx_h, ct);
-}
 
-/* Timers B, F (timeout) and D, K, M (end of the absorbing states). */
-static void tmr_to_h(void *arg)
-{
-	struct txn_cli *ct = arg;
+	/* Timer B or F. */
+	{
+		struct pl callid = cli_callid(ct);
 
-	switch (ct->state) {
-
-	case CALLING:
-	case TRYING:
-	case PROCEEDING:
 		atomic_fetch_add(&ct->s->cli_timeouts, 1);
 		LINFO("msg=\"no final response\" timer=%s call_id=%.*s",
-		      ct->invite ? "B" : "F", PL_FMT(&ct->callid));
-		tmr_cancel(&ct->tmr_retx);
+		      ct->invite ? "B" : "F", PL_FMT(&callid));
 		set_state(ct, TERMINATED);
 		cli_report(ct, -ETIMEDOUT, NULL);
-		break;
-
-	default:
-		break;
 	}
 	cli_terminate(ct);
 }
@@ -233,7 +275,7 @@ static int build_ack_cancel(struct sip_mb *mb, const struct txn_cli *ct,
 	const struct sip_msg *req = &m;
 
 	/* Rare (non-2xx final, CANCEL): parse the request again, on the stack. */
-	if (txn_parse(&m, ct->req, ct->reqlen))
+	if (!ct->req || txn_parse(&m, ct->req, ct->reqlen))
 		return -EBADMSG;
 	to = sip_msg_hdr(resp ? resp : req, SIP_HDR_TO);
 	if (!to)
@@ -309,9 +351,8 @@ static void cli_recv_invite(struct txn_cli *ct, const struct sip_msg *resp)
 
 	case CALLING:
 	case PROCEEDING:
-		tmr_cancel(&ct->tmr_retx);   /* A */
 		if (sc < 200) {
-			tmr_cancel(&ct->tmr_to);   /* B only runs in Calling */
+			tmr_cancel(&ct->tmr);   /* A and B only run in Calling */
 			set_state(ct, PROCEEDING);
 			cli_report(ct, 0, resp);
 			if (ct->cancel_wanted && ct->state == PROCEEDING)
@@ -319,12 +360,13 @@ static void cli_recv_invite(struct txn_cli *ct, const struct sip_msg *resp)
 			return;
 		}
 		if (sc < 300) {
-			pthread_mutex_lock(&ct->lock);
+			pthread_mutex_lock(txn_lock(ct->s, ct));
 			ct->state = ACCEPTED;
 			ct->tags[ct->tagc++] = tag_hash(resp);
-			pthread_mutex_unlock(&ct->lock);
+			pthread_mutex_unlock(txn_lock(ct->s, ct));
+			drop_req(ct);
 			/* Timer M (RFC 6026): absorb other forks' 2xx for 64*T1. */
-			tmr_start(&ct->tmr_to, ct->loop, txn_t64(ct->s), tmr_to_h, ct);
+			tmr_start(&ct->tmr, ct->loop, txn_t64(ct->s), cli_tmr_h, ct);
 			cli_report(ct, 0, resp);
 			return;
 		}
@@ -347,8 +389,9 @@ static void cli_recv_invite(struct txn_cli *ct, const struct sip_msg *resp)
 				atomic_fetch_add(&ct->s->cli_bytes, heap_bytes(mb.len, false));
 			}
 			set_state(ct, COMPLETED);
+			drop_req(ct);
 			/* Timer D: >= 32 s unreliable, zero reliable. */
-			tmr_start(&ct->tmr_to, ct->loop, ct->reliable ? 0 : cfg->td, tmr_to_h, ct);
+			tmr_start(&ct->tmr, ct->loop, ct->reliable ? 0 : cfg->td, cli_tmr_h, ct);
 			cli_report(ct, 0, resp);
 		}
 		return;
@@ -365,9 +408,9 @@ static void cli_recv_invite(struct txn_cli *ct, const struct sip_msg *resp)
 
 			if (ct->tagc < TXN_FORK_TAGS && !tag_seen(ct, th)) {
 				/* Another fork answered: the TU ACKs and BYEs it. */
-				pthread_mutex_lock(&ct->lock);
+				pthread_mutex_lock(txn_lock(ct->s, ct));
 				ct->tags[ct->tagc++] = th;
-				pthread_mutex_unlock(&ct->lock);
+				pthread_mutex_unlock(txn_lock(ct->s, ct));
 				cli_report(ct, 0, resp);
 			}
 		}
@@ -391,10 +434,10 @@ static void cli_recv_other(struct txn_cli *ct, const struct sip_msg *resp)
 			cli_report(ct, 0, resp);
 			return;
 		}
-		tmr_cancel(&ct->tmr_retx);   /* E */
 		set_state(ct, COMPLETED);
-		/* Timer K: T4 unreliable, zero reliable (replaces F). */
-		tmr_start(&ct->tmr_to, ct->loop, ct->reliable ? 0 : cfg->t4, tmr_to_h, ct);
+		drop_req(ct);
+		/* Timer K: T4 unreliable, zero reliable (replaces E and F). */
+		tmr_start(&ct->tmr, ct->loop, ct->reliable ? 0 : cfg->t4, cli_tmr_h, ct);
 		cli_report(ct, 0, resp);
 		return;
 
@@ -448,9 +491,9 @@ int txn_cli_recv(struct txn_stack *s, const struct sip_msg *resp, const struct t
 	if (!ct)
 		return -ENOENT;
 
-	pthread_mutex_lock(&ct->lock);
+	pthread_mutex_lock(txn_lock(ct->s, ct));
 	retx = is_2xx_retx(ct, resp);
-	pthread_mutex_unlock(&ct->lock);
+	pthread_mutex_unlock(txn_lock(ct->s, ct));
 	if (retx) {
 		err = -ENOENT;
 		goto out;
@@ -482,12 +525,14 @@ int txn_cli_recv(struct txn_stack *s, const struct sip_msg *resp, const struct t
 
 /* ------------------------------ send ------------------------------ */
 
-/* A view of the caller's request moved into our copy of its bytes. */
-static struct pl rebase(const struct pl *v, const char *req, const char *copy)
+/* A view's bytes copied to p (advanced past them); their length. */
+static uint16_t key_put(char **p, const struct pl *v)
 {
-	if (!v->p)
-		return *v;
-	return pl_from(copy + (v->p - req), v->l);
+	if (!v->p || !v->l)
+		return 0;
+	memcpy(*p, v->p, v->l);
+	*p += v->l;
+	return (uint16_t)v->l;
 }
 
 static int cli_start(struct txn_cli **ctp, struct txn_stack *s, enum tp_proto proto,
@@ -498,6 +543,8 @@ static int cli_start(struct txn_cli **ctp, struct txn_stack *s, enum tp_proto pr
 	struct sip_msg m;
 	struct cli_key k;
 	struct txn_cli *ct, *other;
+	size_t keylen;
+	char *p;
 	int err;
 
 	/* Parsed on the stack: only the keys are kept, as views into the copy. */
@@ -509,13 +556,17 @@ static int cli_start(struct txn_cli **ctp, struct txn_stack *s, enum tp_proto pr
 	if (!m.req || m.meth == SIP_ACK || !m.via.branch.p)
 		return -EINVAL;
 
-	ct = mem_zalloc(sizeof(*ct) + len, cli_destroy);
-	if (!ct)
+	keylen = m.via.branch.l + m.cseq.method.l + m.callid.l;
+	if (m.via.branch.l > UINT16_MAX || m.cseq.method.l > UINT16_MAX || m.callid.l > UINT16_MAX)
+		return -EMSGSIZE;
+	p = malloc(len);
+	ct = p ? mem_zalloc(offsetof(struct txn_cli, keys) + keylen, cli_destroy) : NULL;
+	if (!ct) {
+		free(p);
 		return -ENOMEM;
-	pthread_mutex_init(&ct->lock, NULL);
-	tmr_init(&ct->tmr_retx);
-	tmr_init(&ct->tmr_to);
-	ct->le.obj = ct;
+	}
+	tmr_init(&ct->tmr);
+	ct->req = p;
 	ct->s = s;
 	ct->loop = loop_current();
 	ct->proto = proto;
@@ -523,18 +574,20 @@ static int cli_start(struct txn_cli **ctp, struct txn_stack *s, enum tp_proto pr
 	ct->dst = *dst;
 	ct->h = h;
 	ct->arg = arg;
-	ct->reqlen = len;
+	ct->reqlen = (uint32_t)len;
 	memcpy(ct->req, req, len);
-	atomic_fetch_add(&s->cli_bytes, heap_bytes(sizeof(*ct) + len, true));
-	ct->branch = rebase(&m.via.branch, req, ct->req);
-	ct->cmethod = rebase(&m.cseq.method, req, ct->req);
-	ct->callid = rebase(&m.callid, req, ct->req);
+	atomic_fetch_add(&s->cli_bytes, heap_bytes(offsetof(struct txn_cli, keys) + keylen, true) +
+			 heap_bytes(len, false));
+	p = ct->keys;
+	ct->branch_len = key_put(&p, &m.via.branch);
+	ct->cmethod_len = key_put(&p, &m.cseq.method);
+	ct->callid_len = key_put(&p, &m.callid);
 	ct->invite = m.meth == SIP_INVITE;
 	ct->state = ct->invite ? CALLING : TRYING;
 
-	ct->le.key = txn_key_cli(&ct->branch, &m.method);
-	k.branch = ct->branch;
-	k.cmethod = ct->cmethod;
+	k.branch = cli_branch(ct);
+	k.cmethod = cli_cmethod(ct);
+	ct->le.key = txn_key_cli(&k.branch, &m.method);
 	other = txn_tbl_insert(&s->cli, &ct->le, cli_match, &k);
 	if (other) {
 		/* The branch is in use: the TU must make a fresh one. */
@@ -553,11 +606,13 @@ static int cli_start(struct txn_cli **ctp, struct txn_stack *s, enum tp_proto pr
 	atomic_fetch_add(&s->active_cli, 1);
 
 	/* Timer A or E: T1 on unreliable transports only. Timer B or F: 64*T1. */
+	ct->to_at = time_ms() + txn_t64(s);
 	if (!ct->reliable) {
 		ct->retx_ival = cfg->t1;
-		tmr_start(&ct->tmr_retx, ct->loop, ct->retx_ival, tmr_retx_h, ct);
+		tmr_start(&ct->tmr, ct->loop, ct->retx_ival, cli_tmr_h, ct);
+	} else {
+		tmr_start(&ct->tmr, ct->loop, txn_t64(s), cli_tmr_h, ct);
 	}
-	tmr_start(&ct->tmr_to, ct->loop, txn_t64(s), tmr_to_h, ct);
 
  out:
 	if (err)
@@ -668,8 +723,7 @@ void txn_cli_flush_h(void *obj)
 	struct txn_cli *ct = obj;
 
 	set_state(ct, TERMINATED);
-	tmr_cancel(&ct->tmr_retx);
-	tmr_cancel(&ct->tmr_to);
+	tmr_cancel(&ct->tmr);
 	atomic_fetch_sub(&ct->s->active_cli, 1);
 	mem_deref(ct);
 }

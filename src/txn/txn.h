@@ -72,7 +72,8 @@ int txn_srv_reply(struct txn_srv *st, uint16_t scode, const char *buf, size_t le
 uint16_t txn_srv_scode(struct txn_srv *st);
 
 /** Build (sip_reply_build) and send a response. totag NULL: a stable
- *  random tag generated once per transaction. */
+ *  random tag generated once per transaction. -EPROTO once the final
+ *  was sent (the request it is built from is gone). */
 int txn_srv_reply_simple(struct txn_srv *st, uint16_t scode, const char *reason,
 			 const char *extra_hdrs);
 
@@ -80,8 +81,10 @@ int txn_srv_reply_simple(struct txn_srv *st, uint16_t scode, const char *reason,
  * The request that created the transaction, parsed (owned by st, valid
  * while the caller holds its reference). A transaction keeps only the
  * request's bytes and its matching keys: the parse is made on the first
- * call and kept (about 15 KB), so call it only when the message the
- * transport handed over is gone. NULL when st is NULL or out of memory.
+ * call and kept (about 15 KB, and the request's bytes with it after the
+ * final), so call it only when the message the transport handed over is
+ * gone. NULL when st is NULL, out of memory, or when the final was sent
+ * before the first call (the request's bytes are freed with the final).
  */
 const struct sip_msg *txn_srv_request(const struct txn_srv *st);
 
@@ -90,8 +93,11 @@ const struct sip_msg *txn_srv_request(const struct txn_srv *st);
  * caller provides (a struct sip_msg is ~15 KB: keep one per thread).
  * Nothing is kept in the transaction, so a TU that replies several times
  * pays a parse (about 1 µs) each time instead of 15 KB per live
- * transaction. The views point into the transaction's copy: valid while
- * the caller holds its reference. 0 or -errno.
+ * transaction. The views point into the transaction's copy of the
+ * request, which the final response frees (a transaction lingering for
+ * timer J or L keeps only its keys): valid while the caller holds its
+ * reference and the final was not sent. 0, -EPROTO after the final, or
+ * -errno.
  */
 int txn_srv_request_parse(const struct txn_srv *st, struct sip_msg *msg);
 

@@ -18,19 +18,24 @@ enum {
 	 * chain walks were the top of the profile). 512 KB per table. */
 	TXN_BUCKETS = 65536,
 	TXN_FORK_TAGS = 4,       /* To tags of 2xx remembered in Accepted */
+	TXN_OBJ_LOCKS = 1024,    /* transaction mutexes (power of two), txn_lock() */
 };
 
 /**
  * Intrusive link of a transaction in a table. A table holds one
  * reference on each linked transaction; the link is changed only under
- * the bucket's stripe lock.
+ * the bucket's stripe lock. It is the first member of struct txn_srv and
+ * struct txn_cli: its address is the transaction's (txn_le_obj).
  */
 struct txn_le {
-	struct txn_le *next, *prev;
+	struct txn_le *next, *prev;  /* both NULL when unlinked, unless head */
 	uint64_t key;             /* hash of the matching key */
-	bool linked;
-	void *obj;                /* borrowed: the struct txn_srv / txn_cli */
 };
+
+static inline void *txn_le_obj(struct txn_le *le)
+{
+	return le;
+}
 
 struct txn_tbl {
 	pthread_mutex_t lock[TXN_STRIPES];
@@ -45,7 +50,22 @@ struct txn_stack {
 	atomic_uint_fast64_t srv_created, srv_absorbed, cli_created, cli_timeouts;
 	atomic_int_fast64_t active_srv, active_cli;
 	atomic_int_fast64_t srv_bytes, cli_bytes;  /* held by live transactions */
+	pthread_mutex_t objlock[TXN_OBJ_LOCKS];    /* txn_lock() */
 };
+
+/*
+ * The mutex of a transaction: one of a pool, picked by its address, not
+ * one of its own (40 bytes less in each of the hundreds of thousands of
+ * transactions lingering for timers J and L). Two transactions may share
+ * one, so a thread never holds two (none does: each section touches one
+ * transaction, after the table's stripe lock when both are taken).
+ */
+static inline pthread_mutex_t *txn_lock(struct txn_stack *s, const void *obj)
+{
+	uintptr_t a = (uintptr_t)obj;
+
+	return &s->objlock[((a >> 4) ^ (a >> 14)) & (TXN_OBJ_LOCKS - 1)];
+}
 
 /*
  * Heap bytes one allocation costs beyond what was asked: the mem header
@@ -88,7 +108,7 @@ void *txn_tbl_find(struct txn_tbl *t, uint64_t key, txn_match_h *mh, const void 
 /**
  * Link le (key already set) unless an entry matching arg exists; then
  * that one is returned referenced and le stays unlinked. On link, the
- * table takes a reference on le->obj and NULL is returned.
+ * table takes a reference on the transaction and NULL is returned.
  */
 void *txn_tbl_insert(struct txn_tbl *t, struct txn_le *le, txn_match_h *mh, const void *arg);
 /** Unlink; true when it was linked (the caller drops the table's reference). */

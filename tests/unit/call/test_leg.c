@@ -70,16 +70,17 @@ static void test_request_on_leg(void **state)
 	struct leg b;
 	struct sip_mb mb;
 	struct sip_perr e;
+	struct pl v[LEG_NSTR] = {
+		[LS_CALLID] = PL("b-leg-id"), [LS_LTAG] = PL("ours"), [LS_RTAG] = PL("theirs"),
+		[LS_LURI] = PL("<sip:alice@127.0.0.1>"), [LS_RURI] = PL("<sip:442071234567@10.9.9.9>"),
+		[LS_TARGET] = PL("sip:gw@10.9.9.9:5070"), [LS_CONTACT] = PL("<sip:tl@127.0.0.1:5060>"),
+	};
 
 	(void)state;
 	memset(&b, 0, sizeof(b));
-	strcpy(b.callid, "b-leg-id");
-	strcpy(b.ltag, "ours");
-	strcpy(b.rtag, "theirs");
-	strcpy(b.luri, "<sip:alice@127.0.0.1>");
-	strcpy(b.ruri, "<sip:442071234567@10.9.9.9>");
-	strcpy(b.target, "sip:gw@10.9.9.9:5070");
-	strcpy(b.contact, "<sip:tl@127.0.0.1:5060>");
+	leg_init(&b);
+	assert_string_equal(b.rtag, "");
+	assert_int_equal(leg_set(&b, v), 0);
 	b.proto = TP_UDP;
 	sa_set_str(&b.local, "127.0.0.1", 5060);
 	b.maxfwd = 69;
@@ -109,6 +110,18 @@ static void test_request_on_leg(void **state)
 	assert_non_null(sip_msg_hdr(&out, SIP_HDR_CONTACT));
 	assert_int_equal(out.body.l, 5);
 	sip_mb_free(&mb);
+
+	/* One string changes, from a view into the leg's own block: the
+	 * others stay. */
+	assert_int_equal(leg_set1(&b, LS_TARGET, &(struct pl){ b.callid, 6 }), 0);
+	assert_string_equal(b.target, "b-leg-");
+	assert_string_equal(b.callid, "b-leg-id");
+	assert_string_equal(b.contact, "<sip:tl@127.0.0.1:5060>");
+	assert_int_equal(leg_set1(&b, LS_RTAG, &PL("")), 0);
+	assert_string_equal(b.rtag, "");
+	assert_string_equal(b.ltag, "ours");
+	leg_free(&b);
+	assert_string_equal(b.callid, "");
 }
 
 static void test_uri(void **state)

@@ -159,7 +159,7 @@ static inline void harness_start(struct harness *h, const struct txn_cfg *cfg)
 	assert_true(h->peer >= 0);
 	assert_int_equal(sa_set_str(&h->peer_addr, "127.0.0.1", 0), 0);
 	assert_int_equal(bind(h->peer, &h->peer_addr.u.sa, h->peer_addr.len), 0);
-	h->peer_addr.len = sizeof(h->peer_addr.u.ss);
+	h->peer_addr.len = sizeof(h->peer_addr.u);
 	assert_int_equal(getsockname(h->peer, &h->peer_addr.u.sa, &h->peer_addr.len), 0);
 
 	assert_int_equal(tp_start(h->tp), 0);
@@ -202,7 +202,7 @@ static inline size_t peer_recv(struct harness *h, char *buf, size_t size, unsign
 
 	if (poll(&pfd, 1, (int)ms) <= 0)
 		return 0;
-	src.len = sizeof(src.u.ss);
+	src.len = sizeof(src.u);
 	n = recvfrom(h->peer, buf, size - 1, 0, &src.u.sa, &src.len);
 	if (n <= 0)
 		return 0;
