@@ -199,7 +199,7 @@ void call_end(struct call *c, enum store_side side, const char *cause, uint16_t 
 	mem_ref(c);
 	c->end_ms = wall_ms();
 	c->side = side;
-	snprintf(c->cause, sizeof(c->cause), "%s", cause);
+	c->cause = cause;
 	if (c->state == CS_SETUP) {
 		if (c->ast && a_code >= 300) {
 			relay_reply_a(c, a_code, NULL, NULL, NULL, NULL);
@@ -221,9 +221,8 @@ void call_end(struct call *c, enum store_side side, const char *cause, uint16_t 
 	relay_rtx_stop(c);
 	if (c->state == CS_ANSWERED)
 		relay_release_b(c);
-	tmr_cancel(&c->t_max);
+	tmr_cancel(&c->t_phase);
 	tmr_cancel(&c->t_se);
-	tmr_cancel(&c->t_ring);
 	c->state = CS_ENDED;
 	release_counters(c);
 	cdr_submit(c);
@@ -626,9 +625,8 @@ static struct call *call_alloc(struct uas *u, struct route_snap *snap)
 	c->b.call = c;
 	leg_init(&c->a);
 	leg_init(&c->b);
-	tmr_init(&c->t_max);
+	tmr_init(&c->t_phase);
 	tmr_init(&c->t_se);
-	tmr_init(&c->t_ring);
 	return c;
 }
 

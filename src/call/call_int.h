@@ -182,17 +182,16 @@ struct call {
 	struct attempt *att;          /* owned array, with the attempts' strings */
 	unsigned natt, cur;           /* attempts, current index */
 	uint16_t last_code;           /* last final response a callee sent */
-	char last_reason[64];
 
 	int64_t setup_ms, ring_ms, answer_ms, end_ms;   /* wall clock */
 	enum store_side side;
 	uint16_t a_code;              /* final towards A */
-	char cause[64];
+	const char *cause;            /* why it ended: a static text (call_end) */
 
 	struct rtx *rtx;              /* owned: a 2xx waiting for its ACK, or NULL */
-	struct tmr t_max;             /* maximum duration */
+	struct tmr t_phase;           /* before the answer: no answer; after it:
+				         the maximum duration */
 	struct tmr t_se;              /* session timer (RFC 4028) */
-	struct tmr t_ring;            /* no answer */
 	uint32_t se_s;                /* negotiated session interval, 0 = none */
 	struct call_media *media;     /* owned: relayed media (media.c), NULL = SDP untouched */
 };
@@ -219,7 +218,8 @@ void call_new_invite(struct uas *u, struct txn_srv *st, const struct sip_msg *ms
 void call_dispatch(struct call *c, struct leg *leg, struct txn_srv *st,
 		   const struct sip_msg *msg);
 void call_cancel(struct call *c);
-/** End the call at once (drain): BYE/CANCEL, CDR. On the call's loop. */
+/** End the call at once (drain): BYE/CANCEL, CDR. On the call's loop.
+ *  cause: a string literal (kept, not copied). */
 void call_end(struct call *c, enum store_side side, const char *cause, uint16_t a_code);
 void call_drain_worker(struct uas *u);
 int64_t wall_ms(void);

@@ -558,7 +558,7 @@ int relay_attempt_next(struct call *c)
 		mem_deref(c->bct);
 		c->bct = mem_ref(x->ct);
 		c->bx = x;
-		tmr_start(&c->t_ring, c->loop, INVITE_TIMEOUT_MS, t_ring_fire, c);
+		tmr_start(&c->t_phase, c->loop, INVITE_TIMEOUT_MS, t_ring_fire, c);
 		LINFO("attempt start idx=%u carrier=%u host=%s ruri=%s", c->cur, at->carrier_id,
 		      at->host, c->b.target);
 		return 0;
@@ -610,7 +610,7 @@ static void b_answered(struct call *c, struct attempt *at, const struct sip_msg 
 
 	leg_learn(&c->b, resp);
 	send_ack(c, &c->b, resp->cseq.num);
-	tmr_cancel(&c->t_ring);
+	tmr_cancel(&c->t_phase);
 	at->answer_ms = wall_ms();
 	at->end_ms = at->answer_ms;
 	at->code = resp->scode;
@@ -632,7 +632,7 @@ static void b_answered(struct call *c, struct attempt *at, const struct sip_msg 
 	sip_mb_free(&hdrs);
 	LINFO("answered attempt=%u carrier=%u", c->cur, at->carrier_id);
 	if (c->u->prm.max_duration_s)
-		tmr_start(&c->t_max, c->loop, (uint64_t)c->u->prm.max_duration_s * 1000,
+		tmr_start(&c->t_phase, c->loop, (uint64_t)c->u->prm.max_duration_s * 1000,
 			  t_max_fire, c);
 	relay_se_arm(c, resp);
 }
@@ -661,7 +661,7 @@ static void b_invite_h(int err, const struct sip_msg *resp, void *arg)
 			if (!c->ring_ms)
 				c->ring_ms = at->ring_ms;
 			leg_learn(&c->b, resp);
-			tmr_start(&c->t_ring, c->loop,
+			tmr_start(&c->t_phase, c->loop,
 				  (uint64_t)(c->u->prm.no_answer_s ? c->u->prm.no_answer_s
 					     : NO_ANSWER_S) * 1000, t_ring_fire, c);
 			sip_mb_init(&hdrs);
@@ -679,7 +679,7 @@ static void b_invite_h(int err, const struct sip_msg *resp, void *arg)
 			sip_mb_free(&hdrs);
 		} else if (resp->scode == 100 && current && !at->ring_ms) {
 			/* Alive: wait for the callee as long as it takes to ring. */
-			tmr_start(&c->t_ring, c->loop,
+			tmr_start(&c->t_phase, c->loop,
 				  (uint64_t)(c->u->prm.no_answer_s ? c->u->prm.no_answer_s
 					     : NO_ANSWER_S) * 1000, t_ring_fire, c);
 			at->ring_ms = 0;
@@ -707,7 +707,7 @@ static void b_invite_h(int err, const struct sip_msg *resp, void *arg)
 		tctx_done(x);
 		goto done;
 	}
-	tmr_cancel(&c->t_ring);
+	tmr_cancel(&c->t_phase);
 	carrier_release(c);
 	c->bct = mem_deref(c->bct);
 	LINFO("attempt failed idx=%u code=%u err=%d", x->idx, at->code, err);
@@ -715,10 +715,8 @@ static void b_invite_h(int err, const struct sip_msg *resp, void *arg)
 		tctx_done(x);
 		goto done;
 	}
-	if (!err) {
+	if (!err)
 		c->last_code = resp->scode;
-		pl_strcpy(&resp->reason, c->last_reason, sizeof(c->last_reason));
-	}
 	if (err || failover_code(resp->scode)) {
 		c->cur++;
 		tctx_done(x);
