@@ -7,7 +7,7 @@ set -eu
 run_pkgs="build-essential cmake pkg-config libsqlite3-dev libssl-dev libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev"
 test_pkgs="$run_pkgs libcmocka-dev sip-tester python3 iproute2 iptables baresip chromium openssl"
 fuzz_pkgs="$run_pkgs clang libclang-rt-14-dev"
-bench_pkgs="$test_pkgs libosip2-dev rtpengine kamailio kamailio-sqlite-modules kamailio-extra-modules sqlite3 curl"
+bench_pkgs="$test_pkgs libosip2-dev rtpengine kamailio kamailio-sqlite-modules kamailio-extra-modules sqlite3 tcpdump curl"
 case "${1:-run}" in
   run) pkgs=$run_pkgs ;;
   test) pkgs=$test_pkgs ;;
