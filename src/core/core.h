@@ -185,7 +185,9 @@ uint64_t time_us(void);
  */
 struct loop;
 
-enum { LOOP_READ = 1 << 0, LOOP_WRITE = 1 << 1 };
+/* LOOP_EXCLUSIVE (with loop_fd_add only): when several loops watch the
+ * same socket, a readiness event wakes one of them (EPOLLEXCLUSIVE). */
+enum { LOOP_READ = 1 << 0, LOOP_WRITE = 1 << 1, LOOP_EXCLUSIVE = 1 << 2 };
 
 typedef void (loop_fd_h)(int fd, int events, void *arg);
 typedef void (loop_call_h)(void *arg);

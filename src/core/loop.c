@@ -134,7 +134,8 @@ void loop_free(struct loop *loop)
 
 static uint32_t to_epoll(int events)
 {
-	return (events & LOOP_READ ? EPOLLIN : 0u) | (events & LOOP_WRITE ? EPOLLOUT : 0u);
+	return (events & LOOP_READ ? EPOLLIN : 0u) | (events & LOOP_WRITE ? EPOLLOUT : 0u) |
+	       (events & LOOP_EXCLUSIVE ? (unsigned)EPOLLEXCLUSIVE : 0u);
 }
 
 int loop_fd_add(struct loop *loop, int fd, int events, loop_fd_h *h, void *arg)
@@ -171,6 +172,8 @@ int loop_fd_mod(struct loop *loop, int fd, int events)
 		return -ENOENT;
 	if (loop->fds[fd].events == events)
 		return 0;
+	if ((events | loop->fds[fd].events) & LOOP_EXCLUSIVE)
+		return -EINVAL;     /* the kernel refuses EPOLL_CTL_MOD on those */
 	if (epoll_ctl(loop->epfd, EPOLL_CTL_MOD, fd, &ev) < 0)
 		return -errno;
 	loop->fds[fd].events = events;

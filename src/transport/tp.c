@@ -3,13 +3,21 @@
  * @file tp.c  Transport lifecycle: binding the listen addresses, the
  *             worker threads and their loops, sending, counters.
  *
- * Every worker gets its own socket for every listen address, bound to the
- * same address and port with SO_REUSEPORT, so the kernel spreads
- * datagrams and new connections across workers and no socket is shared
- * between readers. tp_alloc() binds them all, so a port conflict shows
- * at start-up, and a port 0 is resolved once and reused by the others.
+ * UDP: one socket per listen address, read by every worker (each has
+ * its own descriptor of it, and its loop watches it with LOOP_EXCLUSIVE:
+ * a datagram wakes one idle worker). A trunk's traffic mostly comes from
+ * one peer address and port; SO_REUSEPORT would hash all of it to one
+ * worker, while a shared socket spreads its calls over every worker (a
+ * call then stays on the worker that read its INVITE; messages read by
+ * another worker hop there).
+ * TCP: every worker gets its own listening socket, bound to the same
+ * address and port with SO_REUSEPORT, so the kernel spreads new
+ * connections across workers. tp_alloc() binds them all, so a port
+ * conflict shows at start-up, and a port 0 is resolved once and reused
+ * by the others.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
@@ -181,6 +189,16 @@ bound:
 		return -errno;
 	l->addr = want;
 	for (unsigned w = 1; w < tp->nwk; w++) {
+		if (l->proto == TP_UDP) {
+			/* the same socket: its own descriptor per worker, so each
+			 * closes its own */
+			int fd = fcntl(tp->wk[0].sock[li].fd, F_DUPFD_CLOEXEC, 0);
+
+			if (fd < 0)
+				return -errno;
+			tp->wk[w].sock[li].fd = fd;
+			continue;
+		}
 		err = bind_sock(tp, l->proto, &l->addr, &tp->wk[w].sock[li].fd);
 		if (err)
 			return err;

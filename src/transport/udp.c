@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /**
- * @file udp.c  UDP: batched reads with recvmmsg() on each worker's own
- *              SO_REUSEPORT socket, and sends (RFC 3261 §18.1.1, §18.2.2).
+ * @file udp.c  UDP: batched reads with recvmmsg() by every worker from the
+ *              listen address's one socket (a datagram wakes one worker),
+ *              and sends (RFC 3261 §18.1.1, §18.2.2).
  *
  * A worker reads up to TP_UDP_BATCH datagrams per system call into its
  * own buffers and hands each to the receive handler before the next
@@ -45,7 +46,8 @@ int udp_worker_init(struct tp_worker *wk)
 			if (!wk->rx)
 				return -ENOMEM;
 		}
-		err = loop_fd_add(wk->loop, wk->sock[i].fd, LOOP_READ, udp_on_read, &wk->sock[i]);
+		err = loop_fd_add(wk->loop, wk->sock[i].fd, LOOP_READ | LOOP_EXCLUSIVE, udp_on_read,
+				  &wk->sock[i]);
 		if (err)
 			return err;
 	}
