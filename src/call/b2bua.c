@@ -279,6 +279,15 @@ static void refuse(struct txn_srv *st, uint16_t scode, const char *reason, uint3
 	reply_st(st, scode, reason, hdr);
 }
 
+/* A refusal of a call already identified: its cause (a static text) goes
+ * to the CDR written for it. */
+static void refuse_call(struct call *c, struct txn_srv *st, uint16_t scode, const char *reason,
+			uint32_t retry)
+{
+	c->cause = reason;
+	refuse(st, scode, reason, retry);
+}
+
 /* Header lines that cross from A to B on the INVITE. Via, Contact,
  * Record-Route, Call-ID and tags never do (topology hiding). */
 static const enum sip_hdrid pass_invite[] = {
@@ -699,7 +708,7 @@ void call_new_invite(struct uas *u, struct txn_srv *st, const struct sip_msg *ms
 		c->carrier_in = src.id;
 		did = route_did_lookup(c->snap, &user);
 		if (!did) {
-			refuse(st, 404, "Unknown Number", 0);
+			refuse_call(c, st, 404, "Unknown Number", 0);
 			goto out;
 		}
 		c->customer_id = did->customer_id;
@@ -708,7 +717,7 @@ void call_new_invite(struct uas *u, struct txn_srv *st, const struct sip_msg *ms
 			goto out;
 		err = attempts_from_did(c, did);
 		if (err || !c->natt) {
-			refuse(st, err ? 500 : 480, err ? "Out Of Memory" : "No Delivery Target", 0);
+			refuse_call(c, st, err ? 500 : 480, err ? "Out Of Memory" : "No Delivery Target", 0);
 			goto out;
 		}
 	} else {
@@ -717,7 +726,7 @@ void call_new_invite(struct uas *u, struct txn_srv *st, const struct sip_msg *ms
 		c->customer_id = customer_id;
 		d = malloc(sizeof(*d));
 		if (!d) {
-			refuse(st, 500, "Out Of Memory", 0);
+			refuse_call(c, st, 500, "Out Of Memory", 0);
 			goto out;
 		}
 		if (limits_take_term(c, st))
@@ -732,14 +741,14 @@ void call_new_invite(struct uas *u, struct txn_srv *st, const struct sip_msg *ms
 		err = route_decide(c->snap, u->prm.live ? &rs : NULL, customer_id,
 				   &user, (int64_t)time(NULL), d);
 		if (err) {
-			refuse(st, 500, "Routing Failed", 0);
+			refuse_call(c, st, 500, "Routing Failed", 0);
 			goto out;
 		}
 		snprintf(e164, sizeof(e164), "%s", d->e164);
 		if (d->status) {
 			LINFO("not routed customer=%u dialled=%s status=%u reason=\"%s\"",
 			      customer_id, dialled, d->status, d->reason);
-			refuse(st, d->status, d->reason, d->retry_after);
+			refuse_call(c, st, d->status, d->reason, d->retry_after);
 			goto out;
 		}
 		c->has_price = d->has_tariff;
@@ -749,7 +758,7 @@ void call_new_invite(struct uas *u, struct txn_srv *st, const struct sip_msg *ms
 		c->price_inc_next = d->price_inc_next;
 		err = attempts_from_decision(c, d);
 		if (err) {
-			refuse(st, 500, "Out Of Memory", 0);
+			refuse_call(c, st, 500, "Out Of Memory", 0);
 			goto out;
 		}
 	}
@@ -758,7 +767,7 @@ void call_new_invite(struct uas *u, struct txn_srv *st, const struct sip_msg *ms
 	if (!err)
 		err = call_copy_invite(c, msg, caller, dialled, e164, dname);
 	if (err) {
-		refuse(st, err == -EBADMSG ? 400 : 500,
+		refuse_call(c, st, err == -EBADMSG ? 400 : 500,
 		       err == -EBADMSG ? "Bad Contact or Content-Type" : "Call Setup Failed", 0);
 		release_counters(c);
 		goto out;
@@ -780,12 +789,18 @@ void call_new_invite(struct uas *u, struct txn_srv *st, const struct sip_msg *ms
 	else
 		hist_add(&u->hist[UAS_HIST_SETUP], time_us() - t0);
 out:
-	/* Refused before it started: no CDR, but the statistics count it
-	 * (not a digest challenge: the client asks again). */
+	/* Refused before it started. Once the caller is known (a trunk or a
+	 * carrier), the refusal has a CDR like any call, which feeds the
+	 * statistics; before that (unknown source, bad request) only the
+	 * counters by code see it. A digest challenge is not a refusal: the
+	 * client asks again. */
 	scode = (!c || !c->listed) ? txn_srv_scode(st) : 0;
-	if (scode >= 300 && scode != 401 && scode != 407)
-		call_stats_refused(u, c ? c->dir == STORE_DIR_OUT : src.kind != ROUTE_SRC_CARRIER,
-				   c ? c->customer_id : 0, scode);
+	if (scode >= 300 && scode != 401 && scode != 407) {
+		if (c)
+			cdr_refused(c, &msg->callid, caller, dialled, e164, scode);
+		else
+			call_stats_refused(u, src.kind != ROUTE_SRC_CARRIER, 0, scode);
+	}
 	free(d);
 	route_snap_release(snap);
 	mem_deref(c);

@@ -285,6 +285,11 @@ void relay_flush_worker(struct uas *u);
 
 /* cdr.c */
 void cdr_submit(struct call *c);
+/** The CDR of a call refused (scode) before it was set up, its caller
+ *  known: c->cause (or the status's phrase) is the reason; the numbers
+ *  as the caller sent them and as normalised ("" when not yet). */
+void cdr_refused(struct call *c, const struct pl *callid, const char *caller,
+		 const char *dialled, const char *e164, uint16_t scode);
 
 /* stats.c */
 struct call_stats;

@@ -2,7 +2,8 @@
 /**
  * @file cdr.c  The record of a call, assembled when it ends and handed to
  *              the store's writer: attempts, times, cause, and the rating
- *              (route_rate_call) of cost and price.
+ *              (route_rate_call) of cost and price; and the record of a
+ *              call refused before it was set up.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -114,6 +115,52 @@ void cdr_submit(struct call *c)
 	      r ? r->sip_code : 0, r ? r->n_attempts : 0, (long long)c->setup_ms,
 	      (long long)c->answer_ms, (long long)c->end_ms, r ? (long long)r->billed_sec : 0LL,
 	      r ? (long long)r->cost : 0LL, r ? (long long)r->price : 0LL, c->cause,
+	      err ? "no" : "yes");
+	if (err) {
+		if (err != -ENODEV) {
+			atomic_fetch_add(&u->cdr_lost, 1);
+			LERR("cdr not written err=%d", err);
+		}
+		store_cdr_free(r);
+		return;
+	}
+	atomic_fetch_add(&u->cdr_submitted, 1);
+}
+
+void cdr_refused(struct call *c, const struct pl *callid, const char *caller,
+		 const char *dialled, const char *e164, uint16_t scode)
+{
+	struct uas *u = c->u;
+	struct store_cdr *r = store_cdr_new();
+	int err = -ENOMEM;
+
+	if (r) {
+		r->call_id = malloc(callid->l + 1);
+		if (r->call_id)
+			pl_strcpy(callid, r->call_id, callid->l + 1);
+		r->customer_id = c->customer_id;
+		r->trunk_id = c->trunk_id;
+		r->carrier_id = c->dir == STORE_DIR_IN ? c->carrier_in : 0;
+		r->dir = c->dir;
+		r->caller = dup_s(caller);
+		r->dialled = dup_s(dialled);
+		r->normalised = digits(e164);
+		r->setup_ms = c->setup_ms;
+		r->end_ms = wall_ms();
+		r->disconnect_side = STORE_SIDE_SYSTEM;
+		r->sip_code = scode;
+		r->q850_cause = leg_q850(scode);
+		r->reason = dup_s(c->cause ? c->cause : sip_reason_phrase(scode));
+		err = r->call_id && r->caller && r->dialled && r->normalised && r->reason ? 0
+			: -ENOMEM;
+	}
+	if (!err)
+		call_stats_cdr(u, r);
+	if (!err)
+		err = u->prm.cdrw ? store_cdr_submit(u->prm.cdrw, r) : -ENODEV;
+	LINFO("cdr refused dir=%s customer=%u trunk=%u caller=%s dialled=%s code=%u "
+	      "cause=\"%s\" submitted=%s", c->dir == STORE_DIR_IN ? "in" : "out",
+	      c->customer_id, c->trunk_id, caller, dialled, scode, c->cause ? c->cause : "-",
 	      err ? "no" : "yes");
 	if (err) {
 		if (err != -ENODEV) {

@@ -46,14 +46,16 @@ struct route_live *limits_live(struct uas *u, enum limits_of of, uint32_t id)
 }
 
 /* 503 (or the given status) with a Reason naming the limit and, for 503,
- * Retry-After. */
-static void limits_refuse(struct txn_srv *st, uint16_t scode, const char *text, uint32_t retry)
+ * Retry-After; the text is the call's cause (its CDR's reason). */
+static void limits_refuse(struct call *c, struct txn_srv *st, uint16_t scode, const char *text,
+			  uint32_t retry)
 {
 	char hdr[192];
 	int n = snprintf(hdr, sizeof(hdr), "Reason: SIP;cause=%u;text=\"%s\"\r\n", scode, text);
 
 	if (retry && n > 0 && (size_t)n < sizeof(hdr))
 		snprintf(hdr + n, sizeof(hdr) - (size_t)n, "Retry-After: %u\r\n", retry);
+	c->cause = text;
 	LINFO("refused status=%u reason=\"%s\" retry_after=%u", scode, text, retry);
 	if (txn_srv_reply_simple(st, scode, text, hdr))
 		LWARN("reply failed status=%u", scode);
@@ -74,7 +76,7 @@ int limits_take_term(struct call *c, struct txn_srv *st)
 	if (!route_trunk_get(c->snap, c->trunk_id, &tr) &&
 	    (l = limits_live(u, LIMITS_TRUNK, c->trunk_id))) {
 		if (!route_live_channel_take(l, tr.max_channels)) {
-			limits_refuse(st, 503, "trunk channel limit", RETRY_CHANNELS_S);
+			limits_refuse(c, st, 503, "trunk channel limit", RETRY_CHANNELS_S);
 			return -EBUSY;
 		}
 		c->counted_trunk = true;
@@ -82,14 +84,14 @@ int limits_take_term(struct call *c, struct txn_srv *st)
 	route_customer_limits(c->snap, c->customer_id, &cust);
 	if ((l = limits_live(u, LIMITS_CUSTOMER, c->customer_id))) {
 		if (!route_live_channel_take(l, cust.max_channels)) {
-			limits_refuse(st, 503, "customer channel limit", RETRY_CHANNELS_S);
+			limits_refuse(c, st, 503, "customer channel limit", RETRY_CHANNELS_S);
 			goto refused;
 		}
 		c->counted_customer = true;
 		/* a refused call still used its second's slot: CPS caps
 		 * attempts, not successes (a flood of bad numbers is a flood) */
 		if (!route_live_cps_take(l, now_s(), cust.max_cps)) {
-			limits_refuse(st, 503, "customer calls-per-second limit", RETRY_CPS_S);
+			limits_refuse(c, st, 503, "customer calls-per-second limit", RETRY_CPS_S);
 			goto refused;
 		}
 	}
@@ -108,19 +110,19 @@ int limits_take_orig(struct call *c, struct txn_srv *st)
 	route_carrier_limits(c->snap, c->carrier_in, &cr);
 	if ((l = limits_live(u, LIMITS_CARRIER, c->carrier_in))) {
 		if (!route_live_channel_take(l, cr.max_channels)) {
-			limits_refuse(st, 503, "carrier channel limit", RETRY_CHANNELS_S);
+			limits_refuse(c, st, 503, "carrier channel limit", RETRY_CHANNELS_S);
 			return -EBUSY;
 		}
 		c->counted_carrier_in = c->carrier_in;
 		if (!route_live_cps_take(l, now_s(), cr.max_cps)) {
-			limits_refuse(st, 503, "carrier calls-per-second limit", RETRY_CPS_S);
+			limits_refuse(c, st, 503, "carrier calls-per-second limit", RETRY_CPS_S);
 			goto refused;
 		}
 	}
 	route_customer_limits(c->snap, c->customer_id, &cust);
 	if ((l = limits_live(u, LIMITS_CUSTOMER, c->customer_id))) {
 		if (!route_live_channel_take(l, cust.max_channels)) {
-			limits_refuse(st, 503, "customer channel limit", RETRY_CHANNELS_S);
+			limits_refuse(c, st, 503, "customer channel limit", RETRY_CHANNELS_S);
 			goto refused;
 		}
 		c->counted_customer = true;

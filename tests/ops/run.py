@@ -295,6 +295,11 @@ def t_stats(ctx):
           and metric(text, "trunkline_pdd_seconds_bucket", 'le="30"') == 1,
           "PDD buckets:\n" + "\n".join(l for l in text.splitlines() if "pdd" in l))
     d.stop()
+    # Both calls have a CDR: the refused number's says why.
+    rows = d.cdrs()
+    check(len(rows) == 2 and rows[1]["sip_code"] == 484 and rows[1]["dialled"] == "4412"
+          and rows[1]["customer_id"] == ids["customer"] and not rows[1]["answer_ms"]
+          and rows[1]["reason"], "CDRs: %s" % rows)
 
 
 if __name__ == "__main__":

@@ -898,6 +898,11 @@ def t_unknown_did(ctx):
     check(hole.invites == 0, "the customer got an INVITE for a number it does not hold")
     d.stop()
     check_refused_cdrs(d, 404)
+    # The carrier is known: the refusal has its CDR, saying why.
+    c = one_cdr(d, "unknown DID")
+    check(c["direction"] == "in" and c["carrier_id"] == ids["a"] and c["reason"] ==
+          "Unknown Number" and c["dialled"] == "442071234999" and c["disconnect_side"] ==
+          "system" and not c["customer_id"], "unknown DID CDR: %s" % c)
 
 
 @test
@@ -922,8 +927,11 @@ def t_channel_limit(ctx):
     rows = d.cdrs()
     answered = [c for c in rows if c["answer_ms"]]
     check(len(answered) == 1, "expected one answered CDR: %s" % rows)
-    check(all(c["sip_code"] == r.code for c in rows if not c["answer_ms"]),
-          "the refused call's CDR does not carry %d: %s" % (r.code, rows))
+    refused = [c for c in rows if not c["answer_ms"]]
+    check(len(refused) == 1 and refused[0]["sip_code"] == r.code and refused[0]["reason"]
+          == "customer channel limit" and refused[0]["customer_id"] == ids["customer"]
+          and refused[0]["direction"] == "out" and not refused[0]["attempts"],
+          "the refused call's CDR (code %d, the limit as reason): %s" % (r.code, rows))
     check_answered_cdr(answered[0], ids, ids["a"], "caller", "limit")
 
 
