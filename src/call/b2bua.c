@@ -653,6 +653,7 @@ void call_new_invite(struct uas *u, struct txn_srv *st, const struct sip_msg *ms
 	char dname[CALL_NUM_MAX] = "";
 	uint64_t t0 = time_us();
 	uint16_t scode;
+	bool started = false;
 	int err;
 
 	/* §17.2.1: 100 Trying at once, so the client stops retransmitting. */
@@ -782,6 +783,7 @@ void call_new_invite(struct uas *u, struct txn_srv *st, const struct sip_msg *ms
 	mem_ref(c);
 	ctab_link(u->tab, &c->a);
 	calls_list_add(u, c);
+	started = true;           /* from here call_end writes its CDR */
 	atomic_fetch_add(&u->calls_active, 1);
 	atomic_fetch_add(&u->calls_started, 1);
 	if (relay_attempt_next(c))
@@ -794,7 +796,7 @@ out:
 	 * statistics; before that (unknown source, bad request) only the
 	 * counters by code see it. A digest challenge is not a refusal: the
 	 * client asks again. */
-	scode = (!c || !c->listed) ? txn_srv_scode(st) : 0;
+	scode = started ? 0 : txn_srv_scode(st);
 	if (scode >= 300 && scode != 401 && scode != 407) {
 		if (c)
 			cdr_refused(c, &msg->callid, caller, dialled, e164, scode);

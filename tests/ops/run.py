@@ -302,5 +302,33 @@ def t_stats(ctx):
           and rows[1]["reason"], "CDRs: %s" % rows)
 
 
+@test
+def t_unreachable_one_cdr(ctx):
+    """Every gateway a host name the workers do not resolve: the call ends
+    inside its own set-up (503, no route reachable) and has exactly one
+    CDR, counted once in the statistics."""
+    topo, ids = standard_topo(free_port(CARRIER_A_IP, tcp=False),
+                              free_port(CARRIER_B_IP, tcp=False))
+    for g in topo.gateways:
+        g["host"] = "gw.invalid"
+    d = OpsDaemon(ctx, topo).start()
+    cust = uac(ctx, d, "customer", "uac_reject.xml")
+    expect_ok(d, cust)
+    check(final_response(cust).code == 503, "got %r" % final_response(cust).code)
+    st = {}
+
+    def counted():
+        st["v"] = d.get("/api/stats?window=minute&of=customer")
+        return st["v"]["customers"]
+    check(wait_until(counted, 10), "no statistics: %r" % st.get("v"))
+    (cu,) = st["v"]["customers"]
+    check(cu["calls"] == 1 and cu["codes"] == {"503": 1}, "counted %r" % cu)
+    d.stop()
+    rows = d.cdrs()
+    check(len(rows) == 1 and rows[0]["sip_code"] == 503 and rows[0]["reason"] ==
+          "no route reachable" and [a["code"] for a in rows[0]["attempts"]] == [0, 0],
+          "CDRs (one, both gateways skipped): %s" % rows)
+
+
 if __name__ == "__main__":
     sys.exit(scen.main())
