@@ -801,7 +801,7 @@ out:
 		if (c)
 			cdr_refused(c, &msg->callid, caller, dialled, e164, scode);
 		else
-			call_stats_refused(u, src.kind != ROUTE_SRC_CARRIER, 0, scode);
+			call_stats_refused(u, src.kind != ROUTE_SRC_CARRIER, scode);
 	}
 	free(d);
 	route_snap_release(snap);

@@ -298,9 +298,9 @@ void call_stats_free(struct call_stats *s);
 /** A call's record, before it goes to the writer: windows, counters,
  *  MOS and jitter histograms. */
 void call_stats_cdr(struct uas *u, const struct store_cdr *r);
-/** A call refused before it was set up (customer known, 0 = unknown:
- *  only the by-code counter). */
-void call_stats_refused(struct uas *u, bool outbound, uint32_t customer_id, uint16_t code);
+/** A request refused before its caller was known (no CDR): the counter
+ *  by direction and code only. */
+void call_stats_refused(struct uas *u, bool outbound, uint16_t code);
 /** The histograms' bounds (uas_alloc). */
 void call_hist_init(struct uas *u);
 

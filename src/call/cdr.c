@@ -95,27 +95,25 @@ static int fill(struct store_cdr *r, const struct call *c)
 	return 0;
 }
 
-void cdr_submit(struct call *c)
+/* A call's record (err 0) or its failure: statistics, the writer, one log
+ * line from the record, the counters. Frees r unless the writer took it. */
+static void submit(struct uas *u, struct store_cdr *r, int err)
 {
-	struct uas *u = c->u;
-	struct store_cdr *r = store_cdr_new();
-	int err = r ? fill(r, c) : -ENOMEM;
-
 	if (!err)
 		call_stats_cdr(u, r);
-	if (!err && u->prm.cdrw)
-		err = store_cdr_submit(u->prm.cdrw, r);
-	else if (!err)
-		err = -ENODEV;
-	LINFO("cdr dir=%s customer=%u trunk=%u carrier=%lld caller=%s dialled=%s e164=%s "
-	      "code=%d attempts=%zu setup=%lld answer=%lld end=%lld billed=%lld cost=%lld "
-	      "price=%lld cause=\"%s\" submitted=%s",
-	      c->dir == STORE_DIR_IN ? "in" : "out", c->customer_id, c->trunk_id,
-	      r ? (long long)r->carrier_id : 0LL, c->caller, c->dialled, c->e164,
-	      r ? r->sip_code : 0, r ? r->n_attempts : 0, (long long)c->setup_ms,
-	      (long long)c->answer_ms, (long long)c->end_ms, r ? (long long)r->billed_sec : 0LL,
-	      r ? (long long)r->cost : 0LL, r ? (long long)r->price : 0LL, c->cause,
-	      err ? "no" : "yes");
+	if (!err)
+		err = u->prm.cdrw ? store_cdr_submit(u->prm.cdrw, r) : -ENODEV;
+	if (r)
+		LINFO("cdr dir=%s customer=%lld trunk=%lld carrier=%lld caller=%s dialled=%s "
+		      "e164=%s code=%d attempts=%zu setup=%lld answer=%lld end=%lld billed=%lld "
+		      "cost=%lld price=%lld cause=\"%s\" submitted=%s",
+		      r->dir == STORE_DIR_IN ? "in" : "out", (long long)r->customer_id,
+		      (long long)r->trunk_id, (long long)r->carrier_id,
+		      r->caller ? r->caller : "", r->dialled ? r->dialled : "",
+		      r->normalised ? r->normalised : "", r->sip_code, r->n_attempts,
+		      (long long)r->setup_ms, (long long)r->answer_ms, (long long)r->end_ms,
+		      (long long)r->billed_sec, (long long)r->cost, (long long)r->price,
+		      r->reason ? r->reason : "", err ? "no" : "yes");
 	if (err) {
 		if (err != -ENODEV) {
 			atomic_fetch_add(&u->cdr_lost, 1);
@@ -127,10 +125,16 @@ void cdr_submit(struct call *c)
 	atomic_fetch_add(&u->cdr_submitted, 1);
 }
 
+void cdr_submit(struct call *c)
+{
+	struct store_cdr *r = store_cdr_new();
+
+	submit(c->u, r, r ? fill(r, c) : -ENOMEM);
+}
+
 void cdr_refused(struct call *c, const struct pl *callid, const char *caller,
 		 const char *dialled, const char *e164, uint16_t scode)
 {
-	struct uas *u = c->u;
 	struct store_cdr *r = store_cdr_new();
 	int err = -ENOMEM;
 
@@ -154,21 +158,5 @@ void cdr_refused(struct call *c, const struct pl *callid, const char *caller,
 		err = r->call_id && r->caller && r->dialled && r->normalised && r->reason ? 0
 			: -ENOMEM;
 	}
-	if (!err)
-		call_stats_cdr(u, r);
-	if (!err)
-		err = u->prm.cdrw ? store_cdr_submit(u->prm.cdrw, r) : -ENODEV;
-	LINFO("cdr refused dir=%s customer=%u trunk=%u caller=%s dialled=%s code=%u "
-	      "cause=\"%s\" submitted=%s", c->dir == STORE_DIR_IN ? "in" : "out",
-	      c->customer_id, c->trunk_id, caller, dialled, scode, c->cause ? c->cause : "-",
-	      err ? "no" : "yes");
-	if (err) {
-		if (err != -ENODEV) {
-			atomic_fetch_add(&u->cdr_lost, 1);
-			LERR("cdr not written err=%d", err);
-		}
-		store_cdr_free(r);
-		return;
-	}
-	atomic_fetch_add(&u->cdr_submitted, 1);
+	submit(c->u, r, err);
 }

@@ -92,18 +92,37 @@ static int ask_wait(struct ask *a, uint32_t timeout_ms)
 /* The list                                                             */
 /* ------------------------------------------------------------------ */
 
+/* The current attempt, or NULL once every attempt was tried. */
+static const struct attempt *current(const struct call *c)
+{
+	return c->cur < c->natt ? &c->att[c->cur] : NULL;
+}
+
+static enum call_phase phase_of(const struct call *c)
+{
+	return c->state == CS_ANSWERED ? CALL_PHASE_ANSWERED
+	       : c->ring_ms ? CALL_PHASE_RINGING : CALL_PHASE_SETUP;
+}
+
+/* The current attempt's carrier (termination), the source (origination). */
+static uint32_t carrier_of(const struct call *c)
+{
+	const struct attempt *at = current(c);
+
+	return c->dir == STORE_DIR_IN ? c->carrier_in : at ? at->carrier_id : 0;
+}
+
 static void info_of(const struct call *c, struct call_info *i)
 {
-	const struct attempt *at = c->cur < c->natt ? &c->att[c->cur] : NULL;
+	const struct attempt *at = current(c);
 
 	memset(i, 0, sizeof(*i));
 	i->id = c->id;
 	i->outbound = c->dir == STORE_DIR_OUT;
-	i->phase = c->state == CS_ANSWERED ? CALL_PHASE_ANSWERED
-		   : c->ring_ms ? CALL_PHASE_RINGING : CALL_PHASE_SETUP;
+	i->phase = phase_of(c);
 	i->customer_id = c->customer_id;
 	i->trunk_id = c->trunk_id;
-	i->carrier_id = c->dir == STORE_DIR_IN ? c->carrier_in : at ? at->carrier_id : 0;
+	i->carrier_id = carrier_of(c);
 	snprintf(i->caller, sizeof(i->caller), "%s", c->caller);
 	snprintf(i->dialled, sizeof(i->dialled), "%s", c->dialled);
 	snprintf(i->e164, sizeof(i->e164), "%s", c->e164);
@@ -127,23 +146,11 @@ struct list_job {
 
 static bool matches(const struct call *c, const struct call_filter *f)
 {
-	enum call_phase ph;
-
 	if (c->state == CS_ENDED || (f->id && c->id != f->id) ||
-	    (f->customer_id && c->customer_id != f->customer_id))
-		return false;
-	if (f->carrier_id) {
-		const struct attempt *at = c->cur < c->natt ? &c->att[c->cur] : NULL;
-		uint32_t carrier = c->dir == STORE_DIR_IN ? c->carrier_in : at ? at->carrier_id : 0;
-
-		if (carrier != f->carrier_id)
-			return false;
-	}
-	if ((f->dir == 1 && c->dir != STORE_DIR_OUT) || (f->dir == 2 && c->dir != STORE_DIR_IN))
-		return false;
-	ph = c->state == CS_ANSWERED ? CALL_PHASE_ANSWERED
-	     : c->ring_ms ? CALL_PHASE_RINGING : CALL_PHASE_SETUP;
-	if (f->phase && (int)ph != f->phase - 1)
+	    (f->customer_id && c->customer_id != f->customer_id) ||
+	    (f->carrier_id && carrier_of(c) != f->carrier_id) ||
+	    (f->dir == 1 && c->dir != STORE_DIR_OUT) || (f->dir == 2 && c->dir != STORE_DIR_IN) ||
+	    (f->phase && (int)phase_of(c) != f->phase - 1))
 		return false;
 	return !f->number || strstr(c->caller, f->number) || strstr(c->dialled, f->number) ||
 	       strstr(c->e164, f->number);

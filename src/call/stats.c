@@ -39,16 +39,17 @@ struct bucket {
 static const struct ring_def {
 	int64_t width_ms;
 	unsigned n;
+	unsigned off;                 /* first bucket in struct ent's b */
 } rings[3] = {
-	[CALL_WIN_MINUTE] = { 5000, 12 },
-	[CALL_WIN_HOUR] = { 60000, 60 },
-	[CALL_WIN_DAY] = { 3600000, 24 },
+	[CALL_WIN_MINUTE] = { 5000, 12, 0 },
+	[CALL_WIN_HOUR] = { 60000, 60, 12 },
+	[CALL_WIN_DAY] = { 3600000, 24, 72 },
 };
 
 struct ent {
 	struct ent *next;             /* hash chain */
 	uint32_t id;
-	struct bucket minute[12], hour[60], day[24];
+	struct bucket b[12 + 60 + 24]; /* the three rings, back to back */
 	uint16_t cum_code[CUM_CODES]; /* attempts by code since start */
 	uint64_t cum_n[CUM_CODES];
 	uint64_t cum_other;
@@ -90,11 +91,6 @@ void call_stats_free(struct call_stats *s)
 	free(s);
 }
 
-static struct bucket *ring_of(struct ent *e, enum call_window w)
-{
-	return w == CALL_WIN_MINUTE ? e->minute : w == CALL_WIN_HOUR ? e->hour : e->day;
-}
-
 /* Under the lock. NULL when out of memory (the sample is dropped). */
 static struct ent *ent_get(struct call_stats *s, enum call_stat_of of, uint32_t id)
 {
@@ -109,7 +105,7 @@ static struct ent *ent_get(struct call_stats *s, enum call_stat_of of, uint32_t 
 		return NULL;
 	e->id = id;
 	for (unsigned w = 0; w < 3; w++) {
-		struct bucket *b = ring_of(e, w);
+		struct bucket *b = e->b + rings[w].off;
 
 		for (unsigned i = 0; i < rings[w].n; i++)
 			b[i].period = -1;
@@ -160,7 +156,7 @@ static void sample(struct ent *e, int64_t t_ms, uint16_t code, bool answered, in
 		t_ms = 0;
 	for (unsigned w = 0; w < 3; w++) {
 		int64_t period = t_ms / rings[w].width_ms;
-		struct bucket *b = &ring_of(e, w)[period % rings[w].n];
+		struct bucket *b = &e->b[rings[w].off + period % rings[w].n];
 
 		if (b->period != period) {
 			memset(b, 0, sizeof(*b));
@@ -238,7 +234,7 @@ void call_stats_cdr(struct uas *u, const struct store_cdr *r)
 	pthread_mutex_unlock(&s->lock);
 }
 
-void call_stats_refused(struct uas *u, bool outbound, uint32_t customer_id, uint16_t code)
+void call_stats_refused(struct uas *u, bool outbound, uint16_t code)
 {
 	struct call_stats *s = u->stats;
 
@@ -246,12 +242,6 @@ void call_stats_refused(struct uas *u, bool outbound, uint32_t customer_id, uint
 		return;
 	pthread_mutex_lock(&s->lock);
 	count_call(s, outbound, code);
-	if (customer_id) {
-		struct ent *e = ent_get(s, CALL_STAT_CUSTOMER, customer_id);
-
-		if (e)
-			sample(e, wall_ms(), code, false, 0, -1);
-	}
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -278,8 +268,7 @@ static void add_code(struct call_stat *o, uint16_t code, uint64_t n)
 static bool window_of(const struct ent *e, enum call_window w, int64_t now_ms,
 		      struct call_stat *o)
 {
-	const struct bucket *b = w == CALL_WIN_MINUTE ? e->minute
-				 : w == CALL_WIN_HOUR ? e->hour : e->day;
+	const struct bucket *b = e->b + rings[w].off;
 	int64_t last = now_ms / rings[w].width_ms, first = last - (int64_t)rings[w].n + 1;
 
 	memset(o, 0, sizeof(*o));
