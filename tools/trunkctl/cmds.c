@@ -329,8 +329,7 @@ int cmd_cdr(struct ctl *c, int argc, char **argv)
 	struct qbuf q = { 0 };
 	struct resp r = { 0 };
 	bool get = false;
-	char *pos[1], num[32];
-	long long id;
+	char *pos[1];
 	int np, err = 0;
 
 	if (argc > 0 && (!strcmp(argv[0], "list") || !strcmp(argv[0], "get"))) {
@@ -403,18 +402,9 @@ int cmd_cdr(struct ctl *c, int argc, char **argv)
 		qb_add(c, &q, "from", from);
 	if (to)
 		qb_add(c, &q, "to", to);
-	if (cust) {
-		if ((err = resolve_ref(c, "/api/customers", "customer", cust, &id)))
-			goto out;
-		snprintf(num, sizeof(num), "%lld", id);
-		qb_add(c, &q, "customer_id", num);
-	}
-	if (carr) {
-		if ((err = resolve_ref(c, "/api/carriers", "carrier", carr, &id)))
-			goto out;
-		snprintf(num, sizeof(num), "%lld", id);
-		qb_add(c, &q, "carrier_id", num);
-	}
+	if ((err = qb_add_ref(c, &q, "customer_id", "/api/customers", "customer", cust)) ||
+	    (err = qb_add_ref(c, &q, "carrier_id", "/api/carriers", "carrier", carr)))
+		goto out;
 	if (number)
 		qb_add(c, &q, "number", number);
 	if (code)

@@ -45,9 +45,8 @@ static int calls_list(struct ctl *c, int argc, char **argv)
 		{ "all", 0, NULL, &all }, { "watch", 'w', &watch, NULL },
 		{ "help", 'h', NULL, &help }, { 0 } };
 	struct qbuf q = { 0 };
-	char *pos[1], *end, idb[32];
+	char *pos[1], *end;
 	long secs = 0;
-	long long id;
 	int np, err;
 
 	if ((err = opt_parse(c, argc, argv, opts, pos, &np, 0)))
@@ -62,18 +61,9 @@ static int calls_list(struct ctl *c, int argc, char **argv)
 			return fail(c, EX_USAGE, "bad value '%s' for --watch: expected 1..3600 seconds",
 				    watch);
 	}
-	if (cust) {
-		if ((err = resolve_ref(c, "/api/customers", "customer", cust, &id)))
-			return err;
-		snprintf(idb, sizeof(idb), "%lld", id);
-		qb_add(c, &q, "customer_id", idb);
-	}
-	if (carr) {
-		if ((err = resolve_ref(c, "/api/carriers", "carrier", carr, &id)))
-			goto out;
-		snprintf(idb, sizeof(idb), "%lld", id);
-		qb_add(c, &q, "carrier_id", idb);
-	}
+	if ((err = qb_add_ref(c, &q, "customer_id", "/api/customers", "customer", cust)) ||
+	    (err = qb_add_ref(c, &q, "carrier_id", "/api/carriers", "carrier", carr)))
+		goto out;
 	if (dir)
 		qb_add(c, &q, "direction", dir);
 	if (state)
@@ -222,8 +212,7 @@ int cmd_stats(struct ctl *c, int argc, char **argv)
 		{ "carrier", 0, &carr, NULL }, { "help", 'h', NULL, &help }, { 0 } };
 	struct qbuf q = { 0 };
 	struct resp r = { 0 };
-	char *pos[1], idb[32];
-	long long id;
+	char *pos[1];
 	json_t *j = NULL, *v;
 	int np, err;
 
@@ -245,15 +234,12 @@ int cmd_stats(struct ctl *c, int argc, char **argv)
 	if (win)
 		qb_add(c, &q, "window", win);
 	if (cust || carr) {
-		err = resolve_ref(c, cust ? "/api/customers" : "/api/carriers",
-				  cust ? "customer" : "carrier", cust ? cust : carr, &id);
+		qb_add(c, &q, "of", cust ? "customer" : "carrier");
+		err = qb_add_ref(c, &q, "id", cust ? "/api/customers" : "/api/carriers",
+				 cust ? "customer" : "carrier", cust ? cust : carr);
 		if (err)
 			goto out;
-		snprintf(idb, sizeof(idb), "%lld", id);
-		qb_add(c, &q, "of", cust ? "customer" : "carrier");
-		qb_add(c, &q, "id", idb);
-	}
-	if ((err = http_req(c, "GET", "/api/stats", q.s, NULL, &r)))
+	}	if ((err = http_req(c, "GET", "/api/stats", q.s, NULL, &r)))
 		goto out;
 	if (r.status != 200) {
 		err = fail_resp(c, &r, NULL);

@@ -191,6 +191,22 @@ out:
 	return err;
 }
 
+int qb_add_ref(struct ctl *c, struct qbuf *q, const char *key, const char *collection,
+	       const char *flag, const char *val)
+{
+	char idb[24];
+	long long id;
+	int err;
+
+	if (!val)
+		return 0;
+	if ((err = resolve_ref(c, collection, flag, val, &id)))
+		return err;
+	snprintf(idb, sizeof(idb), "%lld", id);
+	qb_add(c, q, key, idb);
+	return 0;
+}
+
 /* A value given on the command line as JSON of the field's type. An empty
  * value is null: it clears a field that may be empty. */
 static int field_json(struct ctl *c, const struct field *f, const char *val, json_t **out)

@@ -113,6 +113,10 @@ int cmd_completion(struct ctl *c, int argc, char **argv);
 /** Resolve a reference (id, or a name looked up in collection). */
 int resolve_ref(struct ctl *c, const char *collection, const char *flag, const char *val,
 		long long *id);
+/** key=ID of a reference (resolve_ref) added to q; nothing when val is
+ *  NULL. 0 or an exit code. */
+int qb_add_ref(struct ctl *c, struct qbuf *q, const char *key, const char *collection,
+	       const char *flag, const char *val);
 /** Fetch every page (or one) of a collection and print it. */
 int list_print(struct ctl *c, const char *path, struct qbuf *q, const char *const *cols,
 	       int ncols, bool all, const char *limit, const char *cursor);
