@@ -58,15 +58,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# A port on 127.0.0.1 nobody uses: free_port udp|tcp
-free_port() {
-  local p i
-  for i in $(seq 1 100); do
-    p=$((20000 + RANDOM % 30000))
-    [ -z "$(ss -${1:0:1}anH "sport = :$p")" ] && { echo $p; return 0; }
-  done
-  return 1
-}
+# free_port [udp|tcp]
+. "$root/bench/lib.sh"
 
 now() { date +%s.%N; }
 

@@ -60,15 +60,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# A UDP port on 127.0.0.1 nobody listens on.
-free_port() {
-  local p i
-  for i in $(seq 1 100); do
-    p=$((20000 + RANDOM % 30000))
-    [ -z "$(ss -uanH "sport = :$p")" ] && { echo $p; return 0; }
-  done
-  return 1
-}
+# free_port [udp|tcp]
+. "$root/bench/lib.sh"
 
 # Wait until PID listens on 127.0.0.1:PORT/udp (max 10 s).
 wait_listen() {
