@@ -24,6 +24,7 @@ enum {
 	API_LIMIT_DEFAULT = 100,
 	API_LIMIT_MAX = 1000,
 	API_RANGE_MAX = 10000,             /* numbers in one range */
+	API_NAMES_MEMO = 32,               /* names remembered per request */
 };
 
 struct api_counters {
@@ -62,6 +63,13 @@ struct api_req {
 	json_t *errors;                    /* owned: "errors" of a problem document */
 	void **keep;                       /* owned: strings freed with the request */
 	size_t nkeep, capkeep;
+	struct {                           /* api_name_of's answers (one reference each):
+					      a page names the same few rows often */
+		bool carrier;
+		int64_t id;
+		json_t *name;
+	} names[API_NAMES_MEMO];
+	unsigned nnames;
 };
 
 /* ------------------------------------------------------------------ */
@@ -220,6 +228,10 @@ const struct api_fld *api_kind_fld(const struct api_kind *k, const char *name);
 /** GET / and /web/<file>: the dashboard's static files (static.c). true when
  *  it answered (the file, 304, 404, 405), false when the path is not its. */
 bool api_static(struct api_req *r);
+
+/** A carrier's or customer's name as JSON (null for 0 or a row gone), for
+ *  answers that show ids (misc.c). */
+json_t *api_name_of(struct api_req *r, bool carrier, int64_t id);
 
 /** Rates CSV import into one deck owner; answers itself (rates.c). */
 void api_rates_import(struct api_req *r, const struct api_kind *k, int64_t owner);

@@ -35,30 +35,6 @@ static json_t *ms_or_null(int64_t ms)
 	return ms ? json_string(api_date_fmt(ms, b, sizeof(b))) : json_null();
 }
 
-static json_t *name_of(struct api_req *r, bool carrier, uint32_t id)
-{
-	json_t *v = json_null();
-
-	if (!id)
-		return v;
-	if (carrier) {
-		struct store_carrier c;
-
-		if (!store_carrier_get(r->api->st, id, &c)) {
-			v = json_string(c.name);
-			store_carrier_reset(&c);
-		}
-	} else {
-		struct store_customer c;
-
-		if (!store_customer_get(r->api->st, id, &c)) {
-			v = json_string(c.name);
-			store_customer_reset(&c);
-		}
-	}
-	return v;
-}
-
 static json_t *call_json(struct api_req *r, const struct call_info *c, int64_t now)
 {
 	json_t *o = json_object();
@@ -68,11 +44,11 @@ static json_t *call_json(struct api_req *r, const struct call_info *c, int64_t n
 	json_object_set_new(o, "state", json_string(phase_name[c->phase]));
 	json_object_set_new(o, "customer_id", c->customer_id ? json_integer(c->customer_id)
 							     : json_null());
-	json_object_set_new(o, "customer", name_of(r, false, c->customer_id));
+	json_object_set_new(o, "customer", api_name_of(r, false, c->customer_id));
 	json_object_set_new(o, "trunk_id", c->trunk_id ? json_integer(c->trunk_id) : json_null());
 	json_object_set_new(o, "carrier_id", c->carrier_id ? json_integer(c->carrier_id)
 							   : json_null());
-	json_object_set_new(o, "carrier", name_of(r, true, c->carrier_id));
+	json_object_set_new(o, "carrier", api_name_of(r, true, c->carrier_id));
 	json_object_set_new(o, "caller", json_string(c->caller));
 	json_object_set_new(o, "dialled", json_string(c->dialled));
 	json_object_set_new(o, "e164", c->e164[0] ? json_string(c->e164) : json_null());
@@ -239,7 +215,7 @@ static json_t *stat_json(struct api_req *r, bool carrier, const struct call_stat
 	char k[8];
 
 	json_object_set_new(o, "id", json_integer(s->id));
-	json_object_set_new(o, "name", name_of(r, carrier, s->id));
+	json_object_set_new(o, "name", api_name_of(r, carrier, s->id));
 	json_object_set_new(o, carrier ? "attempts" : "calls", json_integer((json_int_t)s->attempts));
 	json_object_set_new(o, "answered", json_integer((json_int_t)s->answered));
 	/* Percent with one decimal; ACD in seconds, one decimal; PDD mean ms. */

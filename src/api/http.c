@@ -380,6 +380,8 @@ static void req_free(struct api_req *r)
 	if (r->resp)
 		MHD_destroy_response(r->resp);
 	json_decref(r->errors);
+	for (unsigned i = 0; i < r->nnames; i++)
+		json_decref(r->names[i].name);
 	for (size_t i = 0; i < r->nkeep; i++)
 		free(r->keep[i]);
 	free(r->keep);

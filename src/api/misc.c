@@ -27,15 +27,36 @@ static json_t *money(int64_t v)
 	return json_string(dec_fmt(v, b, sizeof(b)));
 }
 
-static json_t *carrier_name(struct api_req *r, uint32_t id)
+json_t *api_name_of(struct api_req *r, bool carrier, int64_t id)
 {
-	struct store_carrier c;
-	json_t *v;
+	json_t *v = json_null();
 
-	if (store_carrier_get(r->api->st, id, &c))
-		return json_null();
-	v = json_string(c.name);
-	store_carrier_reset(&c);
+	if (!id)
+		return v;
+	for (unsigned i = 0; i < r->nnames; i++) {
+		if (r->names[i].carrier == carrier && r->names[i].id == id)
+			return json_incref(r->names[i].name);
+	}
+	if (carrier) {
+		struct store_carrier c;
+
+		if (!store_carrier_get(r->api->st, id, &c)) {
+			v = json_string(c.name);
+			store_carrier_reset(&c);
+		}
+	} else {
+		struct store_customer c;
+
+		if (!store_customer_get(r->api->st, id, &c)) {
+			v = json_string(c.name);
+			store_customer_reset(&c);
+		}
+	}
+	if (r->nnames < API_NAMES_MEMO) {
+		r->names[r->nnames].carrier = carrier;
+		r->names[r->nnames].id = id;
+		r->names[r->nnames++].name = json_incref(v);
+	}
 	return v;
 }
 
@@ -85,7 +106,7 @@ static json_t *decision_json(struct api_req *r, const struct route_decision *d,
 		json_array_append_new(att, json_pack(
 			"{s:i, s:I, s:o, s:o, s:s, s:s, s:o, s:o, s:i, s:i, s:o, s:o, s:o, s:s}",
 			"order", (int)i + 1, "carrier_id", (json_int_t)a->carrier_id,
-			"carrier", carrier_name(r, a->carrier_id), "gateway", g,
+			"carrier", api_name_of(r, true, a->carrier_id), "gateway", g,
 			"pick", route_pick_str(a->pick), "prefix", prefix,
 			"rate", money(a->rate), "connect_fee", money(a->fee),
 			"inc_first", a->inc_first, "inc_next", a->inc_next,
@@ -99,7 +120,7 @@ static json_t *decision_json(struct api_req *r, const struct route_decision *d,
 			 d->e164[0] == '+' ? d->e164 + 1 : d->e164);
 		json_array_append_new(sk, json_pack("{s:I, s:o, s:s, s:o, s:o}",
 			"carrier_id", (json_int_t)s->carrier_id, "carrier",
-			carrier_name(r, s->carrier_id), "why", route_skip_str(s->why),
+			api_name_of(r, true, s->carrier_id), "why", route_skip_str(s->why),
 			"prefix", s->plen ? json_string(prefix) : json_null(),
 			"cost_1min", s->plen ? money(s->cost) : json_null()));
 	}
